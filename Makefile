@@ -1,0 +1,38 @@
+# One command per job; each creates or reuses .venv and installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: install check fix test ci-check lint
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(STAMP)
+
+install: $(STAMP)  ## install the package into .venv
+
+check: $(STAMP)  ## the main job: validate corpus/
+	$(BIN)/corpus check corpus/
+
+fix: $(STAMP)  ## apply safe fixes to corpus/
+	$(BIN)/corpus fix corpus/
+
+test: $(TEST_STAMP)  ## run the test suite
+	$(BIN)/python -m pytest
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check pipeline tests bench
+
+ci-check: $(TEST_STAMP)  ## what CI runs after the tests
+	$(BIN)/corpus check corpus/

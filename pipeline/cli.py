@@ -1,0 +1,220 @@
+"""The command line: the only module that prints or exits.
+
+Exit codes (a public contract): 0 no error-severity finding; 1 findings;
+2 usage or configuration error (one line, no traceback); 3 internal error
+(traceback, please report).
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from pipeline import __version__
+from pipeline.errors import CorpusError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _guard(func: F) -> F:
+    """Turn user errors into exit 2 and bugs into exit 3 with a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CorpusError as exc:
+            click.echo(f"corpus: error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("corpus: interrupted", err=True)
+            sys.exit(130)
+        except Exception:  # noqa: BLE001 - the one place bugs become exit 3
+            click.echo(traceback.format_exc(), err=True)
+            click.echo(f"corpus {__version__}: internal error; please report it with the traceback above.", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _config(config_path: Path | None, paths: Sequence[Path]):  # type: ignore[no-untyped-def]
+    from pipeline.config import load_config
+
+    start = paths[0] if paths else Path.cwd()
+    start = start if start.is_dir() else start.parent
+    if not start.exists():
+        start = Path.cwd()
+    return load_config(config_path, start)
+
+
+def _codes(values: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        out.extend(v.strip().upper() for v in value.split(",") if v.strip())
+    return out
+
+
+_config_option = click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+                              help="pyproject.toml to read [tool.corpus] from (default: the nearest one).")
+_select_option = click.option("--select", multiple=True, help="Only these rule codes or prefixes (comma-separated).")
+_ignore_option = click.option("--ignore", multiple=True, help="Skip these rule codes or prefixes (comma-separated).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="corpus")
+def cli() -> None:
+    """corpus: lint, repair and index a Chinese Markdown knowledge base."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif"]), default="text",
+              show_default=True, help="Output format.")
+@_select_option
+@_ignore_option
+@click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them.")
+@click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@_config_option
+@_guard
+def check(paths: tuple[Path, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], statistics: bool,
+          quiet: bool, exit_zero: bool, config_path: Path | None) -> None:
+    """Check notes: files and folders (default: the configured corpus root)."""
+    from pipeline.report import render
+    from pipeline.runner import Checker
+
+    config = _config(config_path, paths)
+    targets = list(paths) or [config.root]
+    checker = Checker(config, _codes(select), _codes(ignore))
+    result = checker.check_paths(targets)
+    click.echo(render(result.diagnostics, fmt, files=result.files_checked, statistics=statistics, quiet=quiet),
+               nl=False)
+    sys.exit(EXIT_FINDINGS if result.errors and not exit_zero else EXIT_OK)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the fixes; write nothing.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change meaning.")
+@_select_option
+@_ignore_option
+@click.option("--quiet", "-q", is_flag=True, help="Print remaining findings only, no summary.")
+@_config_option
+@_guard
+def fix(paths: tuple[Path, ...], show_diff: bool, unsafe_fixes: bool, select: tuple[str, ...],
+        ignore: tuple[str, ...], quiet: bool, config_path: Path | None) -> None:
+    """Apply safe fixes in place, then report what is left."""
+    from pipeline.corpus import discover
+    from pipeline.fixer import WriteError, fix_loaded, write_atomic
+    from pipeline.report import render
+    from pipeline.runner import Checker
+
+    config = _config(config_path, paths)
+    targets = list(paths) or [config.root]
+    checker = Checker(config, _codes(select), _codes(ignore))
+    files, _problems = discover(targets, config, checker.corpus)
+    fixed = 0
+    failed = False
+    for sf in files:
+        loaded = checker.load(sf)
+        outcome = fix_loaded(checker, loaded, unsafe=unsafe_fixes)
+        display = checker.display(sf.abspath)
+        if outcome.error:
+            click.echo(f"{display}: {outcome.error}", err=True)
+            failed = True
+            continue
+        if not outcome.changed or outcome.new_data is None:
+            continue
+        if show_diff:
+            old = loaded.document.text if loaded.document else ""
+            new = outcome.new_text or ""
+            diff = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                        fromfile=f"a/{display}", tofile=f"b/{display}")
+            click.echo("".join(diff), nl=False)
+            if outcome.new_text == old:
+                click.echo(f"{display}: encoding changes to UTF-8 (text unchanged)")
+            fixed += 1
+            continue
+        try:
+            write_atomic(sf.abspath, outcome.new_data, loaded.digest)
+        except WriteError as exc:
+            click.echo(f"{display}: {exc}", err=True)
+            failed = True
+            continue
+        fixed += 1
+        if sf.inside_root:
+            checker.corpus._loaded.pop(sf.rel, None)  # re-read the fixed file below
+    if show_diff:
+        if not quiet:
+            click.echo(f"{fixed} file{'s' if fixed != 1 else ''} would be changed.", err=True)
+        sys.exit(EXIT_FINDINGS if fixed else EXIT_OK)
+    result = Checker(config, _codes(select), _codes(ignore)).check_paths(targets)
+    out = render(result.diagnostics, "text", files=result.files_checked, quiet=quiet)
+    if not quiet:
+        out = f"Fixed {fixed} file{'s' if fixed != 1 else ''}.\n" + out
+    click.echo(out, nl=False)
+    sys.exit(EXIT_FINDINGS if (result.errors or failed) else EXIT_OK)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_guard
+def rules(fmt: str) -> None:
+    """List every rule: code, name, default severity, fixable, summary."""
+    import json
+
+    from pipeline.rules import all_rules
+
+    items = all_rules()
+    if fmt == "json":
+        click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity.value, "fixable": r.fixable,
+                                "summary": r.summary} for r in items], ensure_ascii=False, indent=2))
+        return
+    for r in items:
+        fixmark = "fix" if r.fixable else "   "
+        click.echo(f"{r.code:<8}{r.name:<34}{r.severity.value:<9}{fixmark}  {r.summary}")
+
+
+@cli.command()
+@click.argument("code")
+@_guard
+def explain(code: str) -> None:
+    """Print the documentation of one rule."""
+    from pipeline.rules import all_rules, get_rule
+
+    rule = get_rule(code)
+    if rule is None:
+        codes = [r.code for r in all_rules()]
+        close = difflib.get_close_matches(code.upper(), codes, n=1)
+        hint = f"; did you mean {close[0]}?" if close else "; `corpus rules` lists them"
+        raise CorpusError(f"no rule with code {code!r}{hint}")
+    click.echo(f"# {rule.code} ({rule.name})\n\n{rule.summary}.\n\nDefault severity: {rule.severity.value}."
+               f"{' Fixable.' if rule.fixable else ''}\n\n{rule.explain()}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="corpus", standalone_mode=False)
+    except click.exceptions.NoSuchOption as exc:
+        exc.show()
+        return EXIT_USAGE
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except click.exceptions.Abort:
+        click.echo("corpus: aborted", err=True)
+        return 130
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
+    return EXIT_OK

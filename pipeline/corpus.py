@@ -1,0 +1,197 @@
+"""The corpus: which files there are, and their documents on demand.
+
+Cross-note rules (links, anchors, related notes, indexes) ask the corpus
+about other files.  It lists the tree once and parses a file only when a rule
+first needs it, so ``corpus check one.md`` parses one note and the few it
+links to, not the whole corpus.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from pipeline.config import Config
+from pipeline.diagnostics import Finding
+from pipeline.document import Document
+from pipeline.loader import Loaded, read_document
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    abspath: Path
+    rel: str  # POSIX, relative to the corpus root when inside it; else as given
+    inside_root: bool
+
+
+@dataclass(frozen=True)
+class DiscoveryProblem:
+    display: str
+    code: str
+    finding: Finding
+
+
+class Corpus:
+    def __init__(self, config: Config):
+        self.config = config
+        self.root = config.root
+        self._loaded: dict[str, Loaded] = {}
+        self._files: list[str] | None = None
+        self._dirs: set[str] | None = None
+
+    # ------------------------------------------------------------------ listing
+    def _scan(self) -> None:
+        files: list[str] = []
+        dirs: set[str] = {""}
+        if self.root.is_dir():
+            for rel, is_dir in walk(self.root, self.config):
+                if is_dir:
+                    dirs.add(rel)
+                else:
+                    files.append(rel)
+        self._files = sorted(files)
+        self._dirs = dirs
+
+    @property
+    def files(self) -> list[str]:
+        """Every file under the root (any extension), POSIX paths, sorted."""
+        if self._files is None:
+            self._scan()
+        assert self._files is not None
+        return self._files
+
+    @property
+    def markdown_files(self) -> list[str]:
+        return [f for f in self.files if f.endswith(".md") and self.config.is_included(f)]
+
+    def exists(self, rel: str) -> bool:
+        return self.is_file(rel) or self.is_dir(rel)
+
+    def is_file(self, rel: str) -> bool:
+        return rel in self._file_set
+
+    def is_dir(self, rel: str) -> bool:
+        if self._dirs is None:
+            self._scan()
+        assert self._dirs is not None
+        return rel.rstrip("/") in self._dirs
+
+    @property
+    def _file_set(self) -> set[str]:
+        cached = getattr(self, "_fs", None)
+        if cached is None:
+            cached = set(self.files)
+            self._fs = cached
+        return cached
+
+    # ---------------------------------------------------------------- documents
+    def load(self, rel: str) -> Loaded:
+        loaded = self._loaded.get(rel)
+        if loaded is None:
+            loaded = read_document(self.root / rel, rel, max_size=self.config.settings.max_file_size,
+                                   doc_type=self.config.doc_type(rel))
+            self._loaded[rel] = loaded
+        return loaded
+
+    def document(self, rel: str) -> Document | None:
+        if not self.is_file(rel):
+            return None
+        return self.load(rel).document
+
+    def remember(self, loaded: Loaded) -> None:
+        """Share a document the runner already parsed."""
+        self._loaded[loaded.rel] = loaded
+
+    def documents(self) -> Iterable[Document]:
+        for rel in self.markdown_files:
+            doc = self.document(rel)
+            if doc is not None:
+                yield doc
+
+    def rel_of(self, abspath: Path) -> str | None:
+        try:
+            return PurePosixPath(abspath.resolve().relative_to(self.root).as_posix()).as_posix()
+        except ValueError:
+            return None
+
+
+def walk(root: Path, config: Config) -> Iterable[tuple[str, bool]]:
+    """Yield (relative path, is_dir) for everything under ``root``.
+
+    Symbolic links to folders are not followed (no loops); links to files
+    outside the root are skipped unless ``follow-external-symlinks`` is set.
+    Hidden folders (``.git``, ``.obsidian``…) and the cache are skipped.
+    """
+    root_str = str(root)
+    for dirpath, dirnames, filenames in os.walk(root_str, followlinks=False, onerror=lambda e: None):
+        rel_dir = os.path.relpath(dirpath, root_str)
+        rel_dir = "" if rel_dir == "." else PurePosixPath(Path(rel_dir).as_posix()).as_posix()
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "node_modules")
+        for d in dirnames:
+            rel = f"{rel_dir}/{d}" if rel_dir else d
+            full = os.path.join(dirpath, d)
+            if os.path.islink(full):
+                continue
+            yield rel, True
+        for name in sorted(filenames):
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            full = os.path.join(dirpath, name)
+            if os.path.islink(full) and not config.settings.follow_external_symlinks:
+                target = os.path.realpath(full)
+                if not _inside(Path(target), root):
+                    continue
+            yield rel, False
+        # A symlink to a folder shows up in dirnames; a folder named x.md too.
+        for d in dirnames:
+            if d.endswith(".md") and not os.path.islink(os.path.join(dirpath, d)):
+                rel = f"{rel_dir}/{d}" if rel_dir else d
+                yield rel, False
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except (ValueError, OSError):
+        return False
+
+
+def discover(paths: list[Path], config: Config, corpus: Corpus) -> tuple[list[SourceFile], list[DiscoveryProblem]]:
+    """The Markdown files to check, from the paths given on the command line."""
+    out: dict[str, SourceFile] = {}
+    problems: list[DiscoveryProblem] = []
+    root = config.root
+    for path in paths:
+        display = path.as_posix()
+        if not os.path.lexists(path):
+            problems.append(DiscoveryProblem(display, "ENC001", Finding(1, 1, "no such file or folder")))
+            continue
+        if path.is_dir() and not path.name.endswith(".md"):
+            base = path.resolve()
+            for rel, is_dir in walk(base, config):
+                if is_dir or not rel.endswith(".md"):
+                    continue
+                full = base / rel
+                sf = _source(full, root)
+                if sf.inside_root and not config.is_included(sf.rel):
+                    continue
+                out.setdefault(sf.rel, sf)
+        else:
+            sf = _source(path, root)
+            out.setdefault(sf.rel, sf)
+    return [out[k] for k in sorted(out)], problems
+
+
+def _source(path: Path, root: Path) -> SourceFile:
+    absolute = Path(os.path.abspath(path))
+    try:
+        rel = absolute.relative_to(root).as_posix()
+        return SourceFile(absolute, rel, True)
+    except ValueError:
+        try:
+            rel = absolute.resolve().relative_to(root).as_posix()
+            return SourceFile(absolute, rel, True)
+        except (ValueError, OSError):
+            return SourceFile(absolute, absolute.as_posix(), False)

@@ -1,0 +1,667 @@
+"""Text -> Document: front-matter, tokens, section tree, links, math, code, tables.
+
+Everything here is positional: lines are 1-based, columns are 1-based and
+count characters (not bytes), so a CJK heading reports the column a reader
+sees in an editor.  The source text is kept exactly as read (line endings
+included) because fixes are edits on its character offsets.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import unquote
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+from mdit_py_plugins.texmath import texmath_plugin
+
+from pipeline.slug import Slugger
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class YamlProblem:
+    """A YAML error or a structural problem, at a 1-based position in the file."""
+
+    kind: str  # "syntax" | "not-mapping" | "duplicate-key" | "alias-bomb" | "unclosed"
+    message: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    raw: str
+    data: dict[str, Any] | None  # None when the YAML is invalid or not a mapping
+    start_line: int  # line of the opening ``---``
+    end_line: int  # line of the closing ``---``
+    key_positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    value_positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    problems: tuple[YamlProblem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    level: int
+    title: str
+    slug: str
+    line: int  # line of the heading
+    end_line: int  # last line of the section, its subsections included
+    column: int
+    children: tuple[Section, ...] = ()
+
+    def walk(self) -> list[Section]:
+        out = [self]
+        for child in self.children:
+            out.extend(child.walk())
+        return out
+
+
+@dataclass(frozen=True)
+class Link:
+    kind: str  # "inline" | "reference" | "image" | "autolink" | "wiki" | "embed" | "definition"
+    target: str  # as written in the source (not percent-encoded by the parser)
+    text: str
+    line: int
+    column: int  # column of the target in the source
+    start: int = -1  # character offset of the target
+    end: int = -1
+    label: str = ""  # reference label, for reference-style links and definitions
+
+
+@dataclass(frozen=True)
+class Math:
+    kind: str  # "inline" | "display"
+    content: str
+    line: int
+    end_line: int
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    info: str
+    language: str
+    content: str
+    line: int  # line of the opening fence
+    end_line: int
+    fenced: bool
+    closed: bool
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    line: int
+    end_line: int
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    title: str
+    slug: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Suppression:
+    action: str  # "disable" | "enable" | "disable-next-line"
+    codes: tuple[str, ...]
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """One parsed Markdown file.  Built by :func:`parse`; never mutated."""
+
+    path: str  # POSIX path relative to the corpus root when inside it
+    text: str
+    tokens: tuple[Token, ...]
+    front_matter: FrontMatter | None
+    headings: tuple[Heading, ...]
+    sections: tuple[Section, ...]  # top-level sections (the tree)
+    links: tuple[Link, ...]
+    math: tuple[Math, ...]
+    code_blocks: tuple[CodeBlock, ...]
+    tables: tuple[Table, ...]
+    anchors: frozenset[str]  # heading slugs + explicit ids
+    suppressions: tuple[Suppression, ...]
+    references: dict[str, str]  # normalized label -> target
+    encoding: str = "utf-8"
+    bom: bool = False
+    doc_type: str = "note"
+
+    @cached_property
+    def line_starts(self) -> list[int]:
+        starts = [0]
+        for m in _NEWLINE.finditer(self.text):
+            starts.append(m.end())
+        return starts
+
+    @property
+    def line_count(self) -> int:
+        return len(self.line_starts)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset."""
+        index = bisect.bisect_right(self.line_starts, offset) - 1
+        return index + 1, offset - self.line_starts[index] + 1
+
+    def offset(self, line: int, column: int = 1) -> int:
+        """Character offset of a 1-based (line, column)."""
+        line = max(1, min(line, self.line_count))
+        return self.line_starts[line - 1] + column - 1
+
+    def line_text(self, line: int) -> str:
+        start = self.line_starts[line - 1]
+        end = self.line_starts[line] if line < self.line_count else len(self.text)
+        return _NEWLINE.sub("", self.text[start:end])
+
+    @property
+    def newline(self) -> str:
+        m = _NEWLINE.search(self.text)
+        return m.group(0) if m else "\n"
+
+    @property
+    def all_sections(self) -> list[Section]:
+        out: list[Section] = []
+        for s in self.sections:
+            out.extend(s.walk())
+        return out
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        fm = self.front_matter
+        return fm.data if fm is not None and fm.data is not None else {}
+
+    @property
+    def body_start_line(self) -> int:
+        return self.front_matter.end_line + 1 if self.front_matter else 1
+
+
+# ------------------------------------------------------------------------- parser
+
+
+def _make_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    md.use(front_matter_plugin)
+    # allow_space/allow_digits off: "$5 and $10" in prose must not become math.
+    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
+    md.use(texmath_plugin, delimiters="brackets")
+    return md
+
+
+_PARSER: MarkdownIt | None = None
+
+
+def parser() -> MarkdownIt:
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = _make_parser()
+    return _PARSER
+
+
+_WIKI = re.compile(r"(!?)\[\[([^\[\]\n|#]*)(#[^\[\]\n|]*)?(?:\|([^\[\]\n]*))?\]\]")
+_SUPPRESS = re.compile(
+    r"<!--\s*corpus:\s*(disable-next-line|disable|enable)\b\s*([A-Za-z0-9_,\s-]*?)\s*-->"
+)
+_EXPLICIT_ID = re.compile(r"""<a\s[^>]*?\b(?:id|name)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+_ATTR_ID = re.compile(r"\{#([^\s}]+)[^}]*\}")
+_INLINE_DEST = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]*)")
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def parse(text: str, path: str = "<string>", *, encoding: str = "utf-8", bom: bool = False,
+          doc_type: str = "note") -> Document:
+    """Parse decoded text into a :class:`Document`.  Never raises on any text."""
+    env: dict[str, Any] = {}
+    tokens = parser().parse(text, env)
+    lines = _NEWLINE.split(text)
+    builder = _Builder(text, lines, tokens, env)
+    return builder.build(path, encoding=encoding, bom=bom, doc_type=doc_type)
+
+
+class _Builder:
+    def __init__(self, text: str, lines: list[str], tokens: list[Token], env: dict[str, Any]):
+        self.text = text
+        self.lines = lines
+        self.tokens = tokens
+        self.env = env
+        starts = [0]
+        for m in _NEWLINE.finditer(text):
+            starts.append(m.end())
+        self.line_starts = starts
+
+    # positions ----------------------------------------------------------------
+    def offset(self, line0: int, col0: int = 0) -> int:
+        line0 = max(0, min(line0, len(self.line_starts) - 1))
+        return self.line_starts[line0] + col0
+
+    def pos(self, offset: int) -> tuple[int, int]:
+        index = bisect.bisect_right(self.line_starts, offset) - 1
+        return index + 1, offset - self.line_starts[index] + 1
+
+    def block_span(self, line0: int, end0: int) -> tuple[int, int]:
+        start = self.offset(line0)
+        end = self.line_starts[end0] if end0 < len(self.line_starts) else len(self.text)
+        return start, end
+
+    # build ------------------------------------------------------------------------
+    def build(self, path: str, *, encoding: str, bom: bool, doc_type: str) -> Document:
+        front_matter: FrontMatter | None = None
+        headings: list[Heading] = []
+        links: list[Link] = []
+        math: list[Math] = []
+        code: list[CodeBlock] = []
+        tables: list[Table] = []
+        explicit_ids: set[str] = set()
+        slugger = Slugger()
+        code_lines: list[tuple[int, int]] = []  # 0-based [start, end) of code/math blocks
+        last_line0 = 0
+
+        tokens = self.tokens
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i]
+            if tok.map:
+                last_line0 = tok.map[0]
+            ttype = tok.type
+            if ttype == "front_matter" and tok.map:
+                front_matter = parse_front_matter(tok.content, tok.map[0] + 1, tok.map[1])
+                code_lines.append((tok.map[0], tok.map[1]))
+            elif ttype == "heading_open" and tok.map:
+                inline = tokens[i + 1]
+                title = _plain_text(inline)
+                slug = slugger.slug(title)
+                line0 = tok.map[0]
+                col = len(self.lines[line0]) - len(self.lines[line0].lstrip()) + 1 if tok.markup.startswith("#") else 1
+                headings.append(Heading(int(tok.tag[1]), title, slug, line0 + 1, col))
+                for m in _ATTR_ID.finditer(inline.content):
+                    explicit_ids.add(m.group(1))
+            elif ttype in ("fence", "code_block") and tok.map:
+                start0, end0 = tok.map
+                info = tok.info.strip()
+                closed = True
+                if ttype == "fence":
+                    closed = self._fence_closed(tok, start0, end0)
+                code.append(CodeBlock(info, info.split()[0].lower() if info else "", tok.content,
+                                      start0 + 1, end0, ttype == "fence", closed))
+                code_lines.append((start0, end0))
+            elif ttype in ("math_block", "math_block_label", "math_block_eqno"):
+                if tok.map:
+                    start0, end0 = tok.map
+                else:  # texmath's \[...\] block carries no map: find it from the last line seen
+                    start0 = self._find_line(r"\\\[", last_line0)
+                    end0 = self._find_line(r"\\\]", start0) + 1
+                math.append(Math("display", tok.content, start0 + 1, end0))
+                code_lines.append((start0, end0))
+            elif ttype == "table_open" and tok.map:
+                tables.append(self._table(tokens, i))
+            elif ttype == "html_block":
+                for m in _EXPLICIT_ID.finditer(tok.content):
+                    explicit_ids.add(m.group(1))
+            elif ttype == "inline" and tok.map:
+                self._inline(tok, links, math, explicit_ids)
+            i += 1
+
+        links.extend(self._definitions())
+        links.sort(key=lambda link: (link.line, link.column))
+        sections = _section_tree(headings, len(self.line_starts))
+        suppressions = self._suppressions(code_lines)
+        references = {k: v.get("href", "") for k, v in self.env.get("references", {}).items()}
+        anchors = frozenset({h.slug for h in headings} | explicit_ids)
+        return Document(
+            path=path,
+            text=self.text,
+            tokens=tuple(tokens),
+            front_matter=front_matter,
+            headings=tuple(headings),
+            sections=sections,
+            links=tuple(links),
+            math=tuple(math),
+            code_blocks=tuple(code),
+            tables=tuple(tables),
+            anchors=anchors,
+            suppressions=suppressions,
+            references=references,
+            encoding=encoding,
+            bom=bom,
+            doc_type=doc_type,
+        )
+
+    def _find_line(self, pattern: str, from0: int) -> int:
+        rx = re.compile(pattern)
+        for n in range(from0, len(self.lines)):
+            if rx.search(self.lines[n]):
+                return n
+        return from0
+
+    def _fence_closed(self, tok: Token, start0: int, end0: int) -> bool:
+        # markdown-it closes an unterminated fence at the end of its container;
+        # the fence is closed only if its last line is a closing fence.
+        if end0 - start0 < 2:
+            return False
+        last = self.lines[end0 - 1] if end0 - 1 < len(self.lines) else ""
+        stripped = last.strip()
+        marker = tok.markup
+        return bool(stripped) and stripped[0] == marker[0] and set(stripped) == {marker[0]} and len(stripped) >= len(marker)
+
+    def _table(self, tokens: list[Token], i: int) -> Table:
+        tok = tokens[i]
+        assert tok.map is not None
+        header: list[str] = []
+        rows: list[tuple[str, ...]] = []
+        current: list[str] = []
+        in_head = False
+        j = i + 1
+        while j < len(tokens) and tokens[j].type != "table_close":
+            t = tokens[j]
+            if t.type == "thead_open":
+                in_head = True
+            elif t.type == "thead_close":
+                in_head = False
+            elif t.type == "tr_open":
+                current = []
+            elif t.type == "inline":
+                current.append(_plain_text(t))
+            elif t.type == "tr_close":
+                if in_head:
+                    header = current
+                else:
+                    rows.append(tuple(current))
+            j += 1
+        return Table(tuple(header), tuple(rows), tok.map[0] + 1, tok.map[1])
+
+    def _inline(self, tok: Token, links: list[Link], math: list[Math], ids: set[str]) -> None:
+        assert tok.map is not None
+        start0, end0 = tok.map
+        span_start, span_end = self.block_span(start0, end0)
+        cursor = span_start
+        children = tok.children or []
+        for k, child in enumerate(children):
+            ctype = child.type
+            if ctype == "math_inline" or ctype == "math_inline_double":
+                line = start0 + 1
+                found = self.text.find(child.content, cursor, span_end)
+                if found >= 0:
+                    line = self.pos(found)[0]
+                math.append(Math("inline" if ctype == "math_inline" else "display", child.content, line, line))
+            elif ctype in ("link_open", "image"):
+                href = str(child.attrs.get("href") or child.attrs.get("src") or "")
+                if ctype == "image":
+                    text = child.content
+                    kind = "image"
+                else:
+                    text = _link_text(children, k)
+                    kind = "autolink" if child.markup == "autolink" else "inline"
+                link, cursor = self._locate(kind, href, text, cursor, span_start, span_end, start0)
+                links.append(link)
+            elif ctype == "html_inline":
+                for m in _EXPLICIT_ID.finditer(child.content):
+                    ids.add(m.group(1))
+            elif ctype == "text" and "[[" in child.content:
+                pass  # wiki-links are scanned on the source below, with exact positions
+        if "[[" in tok.content:
+            for m in _WIKI.finditer(self.text, span_start, span_end):
+                if self._in_code_span(m.start(), span_start):
+                    continue
+                target = m.group(2).strip() + (m.group(3) or "")
+                line, col = self.pos(m.start(2))
+                kind = "embed" if m.group(1) else "wiki"
+                links.append(Link(kind, target, (m.group(4) or "").strip(), line, col, m.start(2), m.end(3) if m.group(3) else m.end(2)))
+
+    def _in_code_span(self, offset: int, block_start: int) -> bool:
+        # An odd number of backticks between the block start and the match on
+        # the same line means the match sits inside a code span.
+        line_start = self.text.rfind("\n", block_start, offset) + 1
+        line_start = max(line_start, block_start)
+        return self.text.count("`", line_start, offset) % 2 == 1
+
+    def _locate(self, kind: str, href: str, text: str, cursor: int, span_start: int, span_end: int,
+                start0: int) -> tuple[Link, int]:
+        """Find where the parser's link sits in the source, scanning forward."""
+        decoded = unquote(href)
+        if kind == "autolink":
+            found = self.text.find(href, cursor, span_end)
+            if found < 0:
+                found = self.text.find(decoded, cursor, span_end)
+            if found >= 0:
+                line, col = self.pos(found)
+                return Link(kind, self.text[found:found + len(href)] if self.text.startswith(href, found) else decoded,
+                            text, line, col, found, found + len(href)), found + len(href)
+        else:
+            for m in _INLINE_DEST.finditer(self.text, cursor, span_end):
+                raw = m.group(1)
+                start = m.start(1)
+                if raw.startswith("<") and raw.endswith(">"):
+                    raw = raw[1:-1]
+                    start += 1
+                if _same_target(raw, href):
+                    line, col = self.pos(start)
+                    link_kind = kind if kind == "image" or not self.text.startswith("!", max(0, m.start())) else kind
+                    return Link(link_kind, raw, text, line, col, start, start + len(raw)), start + len(raw)
+            # Not an inline destination: a reference-style link.  Point at its label.
+            for label in (text,):
+                for pattern in (f"[{label}][", f"[{label}]"):
+                    found = self.text.find(pattern, cursor, span_end) if label else -1
+                    if found >= 0:
+                        line, col = self.pos(found + 1)
+                        ref_kind = "image" if kind == "image" else "reference"
+                        return Link(ref_kind, decoded, text, line, col, -1, -1, label), found + len(pattern)
+        line, col = self.pos(max(cursor, span_start))
+        return Link("reference" if kind == "inline" else kind, decoded, text, line, col), cursor
+
+    def _definitions(self) -> list[Link]:
+        out: list[Link] = []
+        for label, ref in self.env.get("references", {}).items():
+            ref_map = ref.get("map")
+            if not ref_map:
+                continue
+            line0 = ref_map[0]
+            line_text = self.lines[line0] if line0 < len(self.lines) else ""
+            idx = line_text.find("]:")
+            col0 = idx + 2 if idx >= 0 else 0
+            while col0 < len(line_text) and line_text[col0] in " \t":
+                col0 += 1
+            raw = line_text[col0:].split()[0] if line_text[col0:].split() else ref.get("href", "")
+            if raw.startswith("<") and raw.endswith(">"):
+                raw = raw[1:-1]
+                col0 += 1
+            start = self.offset(line0, col0)
+            out.append(Link("definition", raw, "", line0 + 1, col0 + 1, start, start + len(raw), label))
+        return out
+
+    def _suppressions(self, code_lines: list[tuple[int, int]]) -> tuple[Suppression, ...]:
+        if "corpus:" not in self.text:
+            return ()
+        out: list[Suppression] = []
+        for m in _SUPPRESS.finditer(self.text):
+            line, col = self.pos(m.start())
+            if any(a <= line - 1 < b for a, b in code_lines):
+                continue
+            codes = tuple(c for c in re.split(r"[\s,]+", m.group(2).strip().upper()) if c)
+            out.append(Suppression(m.group(1), codes, line, col))
+        return tuple(out)
+
+
+def _same_target(raw: str, href: str) -> bool:
+    if raw == href:
+        return True
+    from markdown_it.common.normalize_url import normalizeLink
+
+    try:
+        from markdown_it.common.utils import unescapeAll
+
+        return normalizeLink(unescapeAll(raw)) == href
+    except Exception:  # defensive: a malformed URL must not break parsing
+        return unquote(raw) == unquote(href)
+
+
+def _plain_text(inline: Token) -> str:
+    """The text a reader sees in an inline token (what GitHub slugs)."""
+    parts: list[str] = []
+    for child in inline.children or []:
+        if child.type in ("text", "code_inline", "math_inline", "math_inline_double"):
+            parts.append(child.content)
+        elif child.type == "image":
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)
+
+
+def _link_text(children: list[Token], k: int) -> str:
+    parts: list[str] = []
+    depth = 0
+    for child in children[k + 1:]:
+        if child.type == "link_open":
+            depth += 1
+        elif child.type == "link_close":
+            if depth == 0:
+                break
+            depth -= 1
+        elif child.type in ("text", "code_inline"):
+            parts.append(child.content)
+    return "".join(parts)
+
+
+def _section_tree(headings: list[Heading], line_count: int) -> tuple[Section, ...]:
+    """Nest headings into sections; a section ends before the next heading of
+    the same or a higher level."""
+
+    def build(index: int) -> tuple[Section, int]:
+        h = headings[index]
+        children: list[Section] = []
+        j = index + 1
+        while j < len(headings) and headings[j].level > h.level:
+            child, j = build(j)
+            children.append(child)
+        end_line = headings[j].line - 1 if j < len(headings) else line_count
+        return Section(h.level, h.title, h.slug, h.line, end_line, h.column, tuple(children)), j
+
+    out: list[Section] = []
+    i = 0
+    while i < len(headings):
+        section, i = build(i)
+        out.append(section)
+    return tuple(out)
+
+
+# ------------------------------------------------------------------ front-matter
+
+# Expanded node count above which a front-matter is refused: aliases make
+# "billion laughs" documents that are small on disk and huge in memory.
+MAX_YAML_NODES = 100_000
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    pass
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # cycles count once
+    size = 1
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            size += _expanded_size(k, memo) + _expanded_size(v, memo)
+    elif isinstance(node, yaml.SequenceNode):
+        for v in node.value:
+            size += _expanded_size(v, memo)
+    memo[key] = size
+    return size
+
+
+def parse_front_matter(raw: str, start_line: int, end_line: int) -> FrontMatter:
+    """Parse the YAML between the ``---`` lines.  ``start_line`` is the 1-based
+    line of the opening ``---``.  Problems are returned, never raised."""
+    base = start_line  # YAML line 0 is file line start_line + 1
+    problems: list[YamlProblem] = []
+    try:
+        loader = _Loader(raw)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = base + 1 + (mark.line if mark else 0)
+        col = (mark.column + 1) if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
+        msg = f"{context}, {problem}" if context else str(problem)
+        context_mark = getattr(exc, "context_mark", None)
+        if context_mark is not None and mark is not None and context_mark.line != mark.line:
+            msg += f" (started on line {base + 1 + context_mark.line})"
+        problems.append(YamlProblem("syntax", f"invalid YAML: {msg}", line, col))
+        return FrontMatter(raw, None, start_line, end_line, problems=tuple(problems))
+    except RecursionError:
+        problems.append(YamlProblem("syntax", "invalid YAML: nesting too deep", base + 1, 1))
+        return FrontMatter(raw, None, start_line, end_line, problems=tuple(problems))
+    if node is None:
+        return FrontMatter(raw, {}, start_line, end_line)
+    if _expanded_size(node, {}) > MAX_YAML_NODES:
+        problems.append(YamlProblem(
+            "alias-bomb",
+            f"front-matter expands to more than {MAX_YAML_NODES} values through YAML aliases",
+            base + 1 + node.start_mark.line, node.start_mark.column + 1))
+        return FrontMatter(raw, None, start_line, end_line, problems=tuple(problems))
+    if not isinstance(node, yaml.MappingNode):
+        kind = "a list" if isinstance(node, yaml.SequenceNode) else "a scalar"
+        problems.append(YamlProblem("not-mapping", f"front-matter is {kind}, not a mapping of keys to values",
+                                    base + 1 + node.start_mark.line, node.start_mark.column + 1))
+        return FrontMatter(raw, None, start_line, end_line, problems=tuple(problems))
+    key_positions: dict[str, tuple[int, int]] = {}
+    value_positions: dict[str, tuple[int, int]] = {}
+    for knode, vnode in node.value:
+        key = str(knode.value) if isinstance(knode, yaml.ScalarNode) else repr(knode.value)
+        pos = (base + 1 + knode.start_mark.line, knode.start_mark.column + 1)
+        if key in key_positions:
+            problems.append(YamlProblem("duplicate-key", f'duplicate key "{key}" (first at line {key_positions[key][0]})',
+                                        pos[0], pos[1]))
+        else:
+            key_positions[key] = pos
+            value_positions[key] = (base + 1 + vnode.start_mark.line, vnode.start_mark.column + 1)
+    try:
+        constructor = yaml.SafeLoader("")
+        data = constructor.construct_document(node)
+        constructor.dispose()
+    except (yaml.YAMLError, RecursionError, TypeError, ValueError) as exc:
+        problems.append(YamlProblem("syntax", f"invalid YAML: {exc}", base + 1, 1))
+        return FrontMatter(raw, None, start_line, end_line, key_positions, value_positions, tuple(problems))
+    if not isinstance(data, dict):
+        data = None
+    else:
+        data = {str(k): v for k, v in data.items()}
+    return FrontMatter(raw, data, start_line, end_line, key_positions, value_positions, tuple(problems))
+
+
+def unclosed_front_matter(text: str) -> YamlProblem | None:
+    """A file that opens with ``---`` and a YAML-looking line but never closes it."""
+    if not (text.startswith("---\n") or text.startswith("---\r\n")):
+        return None
+    lines = _NEWLINE.split(text, maxsplit=3)
+    if len(lines) > 1 and re.match(r"^[A-Za-z_][\w-]*\s*:", lines[1]):
+        return YamlProblem("unclosed", "front-matter opened with '---' on line 1 is never closed", 1, 1)
+    return None
+
+
+def relative_posix(path: str) -> str:
+    return PurePosixPath(path).as_posix()
