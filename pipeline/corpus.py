@@ -112,9 +112,19 @@ class Corpus:
 
     def rel_of(self, abspath: Path) -> str | None:
         try:
-            return PurePosixPath(abspath.resolve().relative_to(self.root).as_posix()).as_posix()
+            return PurePosixPath(resolved(abspath).relative_to(self.root).as_posix()).as_posix()
         except ValueError:
             return None
+
+
+def resolved(path: Path) -> Path:
+    """``path`` with symbolic links resolved; never raises.
+
+    ``Path.resolve()`` raises RuntimeError on a symbolic link loop in Python
+    3.11 (OSError in later versions); ``os.path.realpath`` in its default
+    non-strict mode returns the looping path as it is.
+    """
+    return Path(os.path.realpath(path))
 
 
 def walk(root: Path, config: Config) -> Iterable[tuple[str, bool]]:
@@ -152,7 +162,7 @@ def walk(root: Path, config: Config) -> Iterable[tuple[str, bool]]:
 
 def _inside(path: Path, root: Path) -> bool:
     try:
-        path.resolve().relative_to(root.resolve())
+        resolved(path).relative_to(resolved(root))
         return True
     except (ValueError, OSError):
         return False
@@ -169,7 +179,7 @@ def discover(paths: list[Path], config: Config, corpus: Corpus) -> tuple[list[So
             problems.append(DiscoveryProblem(display, "ENC001", Finding(1, 1, "no such file or folder")))
             continue
         if path.is_dir() and not path.name.endswith(".md"):
-            base = path.resolve()
+            base = resolved(path)
             for rel, is_dir in walk(base, config):
                 if is_dir or not rel.endswith(".md"):
                     continue
@@ -191,7 +201,7 @@ def _source(path: Path, root: Path) -> SourceFile:
         return SourceFile(absolute, rel, True)
     except ValueError:
         try:
-            rel = absolute.resolve().relative_to(root).as_posix()
+            rel = resolved(absolute).relative_to(root).as_posix()
             return SourceFile(absolute, rel, True)
         except (ValueError, OSError):
             return SourceFile(absolute, absolute.as_posix(), False)

@@ -216,13 +216,19 @@ def parser() -> MarkdownIt:
     return _PARSER
 
 
+# Every pattern below runs on untrusted text and must stay linear: no two
+# adjacent quantifiers may match the same characters, and a scan that can fail
+# stops at the next character that could start another attempt ("<" or "{"),
+# so failed attempts never re-read the same text.  tests/test_hostile.py runs
+# each of them on long repetitive strings.
 _WIKI = re.compile(r"(!?)\[\[([^\[\]\n|#]*)(#[^\[\]\n|]*)?(?:\|([^\[\]\n]*))?\]\]")
-_SUPPRESS = re.compile(
-    r"<!--\s*corpus:\s*(disable-next-line|disable|enable)\b\s*([A-Za-z0-9_,\s-]*?)\s*-->"
-)
-_EXPLICIT_ID = re.compile(r"""<a\s[^>]*?\b(?:id|name)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
-_ATTR_ID = re.compile(r"\{#([^\s}]+)[^}]*\}")
-_INLINE_DEST = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]*)")
+# Matched against the body of one HTML comment (found with str.find), never
+# against the whole text: a lazy group before "\s*-->" backtracked cubically
+# on a long run of spaces after "<!-- corpus: disable".
+_SUPPRESS_BODY = re.compile(r"\s*corpus:\s*(disable-next-line|disable|enable)\b([A-Za-z0-9_,\s-]*)")
+_EXPLICIT_ID = re.compile(r"""<a\s[^<>]*?\b(?:id|name)\s*=\s*["']([^"'<>]+)["']""", re.IGNORECASE)
+_ATTR_ID = re.compile(r"\{#([^\s{}]+)[^{}]*\}")
+_INLINE_DEST = re.compile(r"\]\(\s*(<[^<>\n]*>|[^\s)]*)")
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
@@ -246,6 +252,17 @@ class _Builder:
         for m in _NEWLINE.finditer(text):
             starts.append(m.end())
         self.line_starts = starts
+        # str.find calls that may miss scan to the end of their block; on a
+        # paragraph of thousands of links that was quadratic.  Past this many
+        # characters scanned in vain, a miss only looks _FIND_WINDOW ahead.
+        self._find_budget = 4 * len(text) + 100_000
+
+    def _find(self, needle: str, start: int, end: int) -> int:
+        if self._find_budget <= 0:
+            end = min(end, start + _FIND_WINDOW + len(needle))
+        found = self.text.find(needle, start, end)
+        self._find_budget -= (found if found >= 0 else end) - start
+        return found
 
     # positions ----------------------------------------------------------------
     def offset(self, line0: int, col0: int = 0) -> int:
@@ -308,6 +325,10 @@ class _Builder:
                 else:  # texmath's \[...\] block carries no map: find it from the last line seen
                     start0 = self._find_line(r"\\\[", last_line0)
                     end0 = self._find_line(r"\\\]", start0) + 1
+                    # The next unmapped block starts after this one: without this,
+                    # consecutive blocks all got the first one's line (and each
+                    # search re-read the same lines).
+                    last_line0 = max(last_line0, end0)
                 math.append(Math("display", tok.content, start0 + 1, end0))
                 code_lines.append((start0, end0))
             elif ttype == "table_open" and tok.map:
@@ -393,11 +414,12 @@ class _Builder:
         span_start, span_end = self.block_span(start0, end0)
         cursor = span_start
         children = tok.children or []
+        dests = _Destinations(self.text, span_start, span_end)
         for k, child in enumerate(children):
             ctype = child.type
             if ctype == "math_inline" or ctype == "math_inline_double":
                 line = start0 + 1
-                found = self.text.find(child.content, cursor, span_end)
+                found = self._find(child.content, cursor, span_end)
                 if found >= 0:
                     line = self.pos(found)[0]
                 math.append(Math("inline" if ctype == "math_inline" else "display", child.content, line, line))
@@ -409,7 +431,7 @@ class _Builder:
                 else:
                     text = _link_text(children, k)
                     kind = "autolink" if child.markup == "autolink" else "inline"
-                link, cursor = self._locate(kind, href, text, cursor, span_start, span_end, start0)
+                link, cursor = self._locate(kind, href, text, cursor, span_start, span_end, dests)
                 links.append(link)
             elif ctype == "html_inline":
                 for m in _EXPLICIT_ID.finditer(child.content):
@@ -417,48 +439,46 @@ class _Builder:
             elif ctype == "text" and "[[" in child.content:
                 pass  # wiki-links are scanned on the source below, with exact positions
         if "[[" in tok.content:
+            # Backtick parity since the start of the line, kept incrementally:
+            # recounting from the line start for every match was quadratic on a
+            # long line of wiki-links.
+            seen, odd = span_start, False
             for m in _WIKI.finditer(self.text, span_start, span_end):
-                if self._in_code_span(m.start(), span_start):
+                offset = m.start()
+                newline = self.text.rfind("\n", seen, offset)
+                if newline >= 0:
+                    seen, odd = newline + 1, False
+                odd ^= self.text.count("`", seen, offset) % 2 == 1
+                seen = offset
+                if odd:  # inside a code span
                     continue
                 target = m.group(2).strip() + (m.group(3) or "")
                 line, col = self.pos(m.start(2))
                 kind = "embed" if m.group(1) else "wiki"
                 links.append(Link(kind, target, (m.group(4) or "").strip(), line, col, m.start(2), m.end(3) if m.group(3) else m.end(2)))
 
-    def _in_code_span(self, offset: int, block_start: int) -> bool:
-        # An odd number of backticks between the block start and the match on
-        # the same line means the match sits inside a code span.
-        line_start = self.text.rfind("\n", block_start, offset) + 1
-        line_start = max(line_start, block_start)
-        return self.text.count("`", line_start, offset) % 2 == 1
-
     def _locate(self, kind: str, href: str, text: str, cursor: int, span_start: int, span_end: int,
-                start0: int) -> tuple[Link, int]:
+                dests: _Destinations) -> tuple[Link, int]:
         """Find where the parser's link sits in the source, scanning forward."""
         decoded = unquote(href)
         if kind == "autolink":
-            found = self.text.find(href, cursor, span_end)
+            found = self._find(href, cursor, span_end)
             if found < 0:
-                found = self.text.find(decoded, cursor, span_end)
+                found = self._find(decoded, cursor, span_end)
             if found >= 0:
                 line, col = self.pos(found)
                 return Link(kind, self.text[found:found + len(href)] if self.text.startswith(href, found) else decoded,
                             text, line, col, found, found + len(href)), found + len(href)
         else:
-            for m in _INLINE_DEST.finditer(self.text, cursor, span_end):
-                raw = m.group(1)
-                start = m.start(1)
-                if raw.startswith("<") and raw.endswith(">"):
-                    raw = raw[1:-1]
-                    start += 1
-                if _same_target(raw, href):
-                    line, col = self.pos(start)
-                    link_kind = kind if kind == "image" or not self.text.startswith("!", max(0, m.start())) else kind
-                    return Link(link_kind, raw, text, line, col, start, start + len(raw)), start + len(raw)
+            hit = dests.first(href, cursor)
+            if hit is not None:
+                start, raw = hit
+                line, col = self.pos(start)
+                return Link(kind, raw, text, line, col, start, start + len(raw)), start + len(raw)
             # Not an inline destination: a reference-style link.  Point at its label.
             for label in (text,):
                 for pattern in (f"[{label}][", f"[{label}]"):
-                    found = self.text.find(pattern, cursor, span_end) if label else -1
+                    found = self._find(pattern, cursor, span_end) if label else -1
                     if found >= 0:
                         line, col = self.pos(found + 1)
                         ref_kind = "image" if kind == "image" else "reference"
@@ -489,27 +509,108 @@ class _Builder:
     def _suppressions(self, code_lines: list[tuple[int, int]]) -> tuple[Suppression, ...]:
         if "corpus:" not in self.text:
             return ()
+        in_code = _LineIntervals(code_lines)
         out: list[Suppression] = []
-        for m in _SUPPRESS.finditer(self.text):
-            line, col = self.pos(m.start())
-            if any(a <= line - 1 < b for a, b in code_lines):
-                continue
-            codes = tuple(c for c in re.split(r"[\s,]+", m.group(2).strip().upper()) if c)
-            out.append(Suppression(m.group(1), codes, line, col))
+        text = self.text
+        start = text.find("<!--")
+        while start >= 0:
+            end = text.find("-->", start + 4)
+            if end < 0:
+                break  # an unclosed comment runs to the end: nothing after it is a comment
+            m = _SUPPRESS_BODY.fullmatch(text, start + 4, end)
+            if m is not None:
+                line, col = self.pos(start)
+                if not in_code.contains(line - 1):
+                    codes = tuple(c for c in re.split(r"[\s,]+", m.group(2).strip().upper()) if c)
+                    out.append(Suppression(m.group(1), codes, line, col))
+            start = text.find("<!--", end + 3)
         return tuple(out)
 
 
-def _same_target(raw: str, href: str) -> bool:
-    if raw == href:
-        return True
+class _LineIntervals:
+    """Membership of a line in a set of [start, end) line ranges in O(log n):
+    a per-suppression scan of every code block was quadratic."""
+
+    def __init__(self, ranges: list[tuple[int, int]]):
+        merged: list[list[int]] = []
+        for a, b in sorted(ranges):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        self.starts = [a for a, _ in merged]
+        self.ends = [b for _, b in merged]
+
+    def contains(self, line0: int) -> bool:
+        index = bisect.bisect_right(self.starts, line0) - 1
+        return index >= 0 and line0 < self.ends[index]
+
+
+_FIND_WINDOW = 1024
+
+
+class _Destinations:
+    """The inline-link destinations (``](target)``) of one block, indexed by
+    target so each link finds its own in O(log n).  Scanning forward from the
+    cursor for every link was quadratic when links did not match (reference
+    links, or targets the parser rewrote)."""
+
+    def __init__(self, text: str, start: int, end: int):
+        self._text, self._start, self._end = text, start, end
+        self._by_raw: dict[str, list[tuple[int, int, str]]] | None = None
+        self._by_norm: dict[str, list[tuple[int, int, str]]] | None = None
+
+    def _scan(self) -> dict[str, list[tuple[int, int, str]]]:
+        if self._by_raw is None:
+            self._by_raw = {}
+            for m in _INLINE_DEST.finditer(self._text, self._start, self._end):
+                raw, start = m.group(1), m.start(1)
+                if raw.startswith("<") and raw.endswith(">"):
+                    raw, start = raw[1:-1], start + 1
+                # (where the "](" is, where the target starts, the target)
+                self._by_raw.setdefault(raw, []).append((m.start(), start, raw))
+        return self._by_raw
+
+    def _normalised(self) -> dict[str, list[tuple[int, int, str]]]:
+        if self._by_norm is None:
+            self._by_norm = {}
+            for raw, hits in self._scan().items():
+                for key in _target_keys(raw):
+                    self._by_norm.setdefault(key, []).extend(hits)
+            for hits in self._by_norm.values():
+                hits.sort()
+        return self._by_norm
+
+    def first(self, href: str, cursor: int) -> tuple[int, str] | None:
+        """The first destination at or after ``cursor`` that the parser would
+        read as ``href``: (offset of the target, the target as written)."""
+        best = _first_after(self._scan().get(href), cursor)
+        if best is None:
+            # Only now pay for normalising every target of the block (once).
+            norm = self._normalised()
+            for key in (href, "\0" + unquote(href)):
+                hit = _first_after(norm.get(key), cursor)
+                if hit is not None and (best is None or hit < best):
+                    best = hit
+        return None if best is None else (best[1], best[2])
+
+
+def _first_after(hits: list[tuple[int, int, str]] | None, cursor: int) -> tuple[int, int, str] | None:
+    if not hits:
+        return None
+    index = bisect.bisect_left(hits, (cursor,))
+    return hits[index] if index < len(hits) else None
+
+
+def _target_keys(raw: str) -> tuple[str, ...]:
+    """The hrefs the parser may have made of a destination written ``raw``."""
     from markdown_it.common.normalize_url import normalizeLink
+    from markdown_it.common.utils import unescapeAll
 
     try:
-        from markdown_it.common.utils import unescapeAll
-
-        return normalizeLink(unescapeAll(raw)) == href
+        return (normalizeLink(unescapeAll(raw)),)
     except Exception:  # defensive: a malformed URL must not break parsing
-        return unquote(raw) == unquote(href)
+        return ("\0" + unquote(raw),)
 
 
 def _plain_text(inline: Token) -> str:
@@ -528,7 +629,10 @@ def _plain_text(inline: Token) -> str:
 def _link_text(children: list[Token], k: int) -> str:
     parts: list[str] = []
     depth = 0
-    for child in children[k + 1:]:
+    # Index, not children[k + 1:]: a slice per link copied the rest of the
+    # paragraph each time (quadratic in the links of one paragraph).
+    for index in range(k + 1, len(children)):
+        child = children[index]
         if child.type == "link_open":
             depth += 1
         elif child.type == "link_close":
@@ -567,26 +671,88 @@ def _section_tree(headings: list[Heading], line_count: int) -> tuple[Section, ..
 # Expanded node count above which a front-matter is refused: aliases make
 # "billion laughs" documents that are small on disk and huge in memory.
 MAX_YAML_NODES = 100_000
+# Nesting depth above which a front-matter is refused before it is composed.
+# libyaml's composer recurses in C: about 40,000 nested "[" crash the process
+# (SIGSEGV, no exception), and its scanner is quadratic in the flow depth.
+# Real front-matter nests two or three levels; the data we hand to rules (and
+# to pydantic, json...) must also stay far below Python's recursion limit.
+MAX_YAML_DEPTH = 64
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     pass
 
 
-def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
-    key = id(node)
-    if key in memo:
-        return memo[key]
-    memo[key] = 1  # cycles count once
-    size = 1
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            size += _expanded_size(k, memo) + _expanded_size(v, memo)
-    elif isinstance(node, yaml.SequenceNode):
-        for v in node.value:
-            size += _expanded_size(v, memo)
-    memo[key] = size
-    return size
+_OPEN_EVENTS = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_CLOSE_EVENTS = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+
+
+def _too_deep(raw: str) -> yaml.Event | None:
+    """The event that opens a collection deeper than MAX_YAML_DEPTH, if any.
+
+    Events come from a streaming parser with no recursion, and the scan stops
+    at the first level too deep, so the cost is linear in the YAML's size.
+    Syntax errors are left to the composer, which reports them with context.
+    """
+    # Every level opens with a bracket, a new line or an indicator ("-", "?",
+    # ":"): counting them all bounds the depth from above.
+    cheap_bound = sum(raw.count(c) for c in "[{\n-?:") + 1
+    if cheap_bound <= MAX_YAML_DEPTH:
+        return None  # too short to nest that deep: skip the second parse
+    depth = 0
+    try:
+        for event in yaml.parse(raw, Loader=_Loader):
+            if isinstance(event, _OPEN_EVENTS):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    return event
+            elif isinstance(event, _CLOSE_EVENTS):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    return None
+
+
+def _expanded_size(root: yaml.Node) -> tuple[int, int, bool]:
+    """(nodes once aliases are expanded, nesting depth once expanded, whether
+    an alias refers to a node that contains it).
+
+    Iterative: through aliases the depth of the graph is not bounded by the
+    nesting depth of the text (each anchor may refer to the previous one).
+    Sizes are capped just above MAX_YAML_NODES so the sums stay small.
+    """
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    cap = MAX_YAML_NODES + 1
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                children.extend((k, v))
+        elif isinstance(node, yaml.SequenceNode):
+            children.extend(node.value)
+        if done:
+            on_path.discard(key)
+            size[key] = min(cap, 1 + sum(size[id(c)] for c in children))
+            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            return cap, 0, True
+        on_path.add(key)
+        stack.append((node, True))
+        for child in children:
+            child_key = id(child)
+            if child_key in on_path:
+                return cap, 0, True
+            if child_key not in size:
+                stack.append((child, False))
+    return size[id(root)], depth[id(root)], False
 
 
 def parse_front_matter(raw: str, start_line: int, end_line: int) -> FrontMatter:
@@ -594,6 +760,12 @@ def parse_front_matter(raw: str, start_line: int, end_line: int) -> FrontMatter:
     line of the opening ``---``.  Problems are returned, never raised."""
     base = start_line  # YAML line 0 is file line start_line + 1
     problems: list[YamlProblem] = []
+    deep = _too_deep(raw)
+    if deep is not None:
+        problems.append(YamlProblem(
+            "syntax", f"invalid YAML: front-matter nests deeper than {MAX_YAML_DEPTH} levels; it was not read",
+            base + 1 + deep.start_mark.line, deep.start_mark.column + 1))
+        return FrontMatter(raw, None, start_line, end_line, problems=tuple(problems))
     try:
         loader = _Loader(raw)
         try:
@@ -617,11 +789,16 @@ def parse_front_matter(raw: str, start_line: int, end_line: int) -> FrontMatter:
         return FrontMatter(raw, None, start_line, end_line, problems=tuple(problems))
     if node is None:
         return FrontMatter(raw, {}, start_line, end_line)
-    if _expanded_size(node, {}) > MAX_YAML_NODES:
-        problems.append(YamlProblem(
-            "alias-bomb",
-            f"front-matter expands to more than {MAX_YAML_NODES} values through YAML aliases",
-            base + 1 + node.start_mark.line, node.start_mark.column + 1))
+    expanded, expanded_depth, cyclic = _expanded_size(node)
+    if cyclic or expanded > MAX_YAML_NODES or expanded_depth > MAX_YAML_DEPTH:
+        if cyclic:
+            why = "an alias refers to a value that contains it (a cycle)"
+        elif expanded > MAX_YAML_NODES:
+            why = f"it expands to more than {MAX_YAML_NODES} values through YAML aliases"
+        else:
+            why = f"it nests deeper than {MAX_YAML_DEPTH} levels through YAML aliases"
+        problems.append(YamlProblem("alias-bomb", f"front-matter was not read: {why}",
+                                    base + 1 + node.start_mark.line, node.start_mark.column + 1))
         return FrontMatter(raw, None, start_line, end_line, problems=tuple(problems))
     if not isinstance(node, yaml.MappingNode):
         kind = "a list" if isinstance(node, yaml.SequenceNode) else "a scalar"

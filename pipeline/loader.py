@@ -10,11 +10,14 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.diagnostics import Finding
-from pipeline.document import Document, parse
+from pipeline.document import _NEWLINE, Document, parse
+
+_FOLDER = "is a folder, not a file: rename it so it does not end in .md"
 
 # Magic numbers of binary formats people drop into note folders by mistake.
 _MAGIC = (b"\x89PNG", b"%PDF", b"PK\x03\x04", b"GIF8", b"\xff\xd8\xff", b"\x7fELF", b"\x1f\x8b")
@@ -91,20 +94,33 @@ def looks_binary(data: bytes) -> bool:
 def read_document(abspath: Path, rel: str, *, max_size: int, doc_type: str) -> Loaded:
     """Read and parse one file.  Never raises for anything the file contains
     or any way the file cannot be read."""
+    # Open first (non-blocking: opening a named pipe for reading would wait
+    # forever for a writer) and look at what was opened, so the checks and the
+    # read are about the same file.
     try:
-        st = abspath.stat()
+        fd = os.open(abspath, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except IsADirectoryError:
+        return _failed(abspath, rel, "ENC001", _FOLDER)
     except OSError as exc:
         return _failed(abspath, rel, "ENC001", _os_message(exc, abspath))
-    if abspath.is_dir():
-        return _failed(abspath, rel, "ENC001", "is a folder, not a file: rename it so it does not end in .md")
-    if st.st_size > max_size:
-        return _failed(abspath, rel, "ENC003",
-                       f"file is {st.st_size:,} bytes, over the limit of {max_size:,} (max-file-size); skipped")
     try:
-        with open(abspath, "rb") as fh:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            return _failed(abspath, rel, "ENC001", _FOLDER)
+        if not stat.S_ISREG(st.st_mode):
+            return _failed(abspath, rel, "ENC001",
+                           "is not a regular file (a named pipe, socket or device): remove it from the notes")
+        if st.st_size > max_size:
+            return _failed(abspath, rel, "ENC003",
+                           f"file is {st.st_size:,} bytes, over the limit of {max_size:,} (max-file-size); skipped")
+        with os.fdopen(fd, "rb") as fh:
+            fd = -1  # the file object closes it now
             data = fh.read(max_size + 1)
     except OSError as exc:
         return _failed(abspath, rel, "ENC001", _os_message(exc, abspath))
+    finally:
+        if fd >= 0:
+            os.close(fd)
     if len(data) > max_size:  # grew since stat
         return _failed(abspath, rel, "ENC003", f"file is over the limit of {max_size:,} bytes; skipped")
     return load_bytes(abspath, rel, data, doc_type=doc_type)
@@ -128,9 +144,13 @@ def _invalid_utf8(data: bytes) -> Finding:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = data[: exc.start]
-        line = before.count(b"\n") + 1
-        col = len(before[before.rfind(b"\n") + 1:].decode("utf-8", errors="replace")) + 1
+        # Count lines as the document does (\r\n, \r and \n): counting only
+        # b"\n" put the finding past the end of its line in files with old
+        # Mac line endings.  The bytes before the error are valid UTF-8.
+        before = data[: exc.start].decode("utf-8", errors="replace")
+        breaks = list(_NEWLINE.finditer(before))
+        line = len(breaks) + 1
+        col = len(before) - (breaks[-1].end() if breaks else 0) + 1
         return Finding(line, col, f"invalid UTF-8 byte 0x{data[exc.start]:02X}; undecodable bytes read as U+FFFD "
                                   "(nothing was repaired: find the original text)")
     return Finding(1, 1, "the file's encoding could not be detected with certainty")

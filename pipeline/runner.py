@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.config import Config
-from pipeline.corpus import Corpus, SourceFile, discover
+from pipeline.corpus import Corpus, SourceFile, discover, resolved
 from pipeline.diagnostics import Diagnostic, Finding, Severity
 from pipeline.document import Document
 from pipeline.loader import Loaded, read_document
@@ -153,7 +153,7 @@ class Checker:
         root = self.config.root
         for p in paths:
             try:
-                if p.resolve() == root or root.is_relative_to(p.resolve()):
+                if resolved(p) == root or root.is_relative_to(resolved(p)):
                     return True
             except OSError:
                 continue
