@@ -48,6 +48,18 @@ def _guard(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _exit_on_sigterm() -> None:
+    """Let SIGTERM (a hook runner's timeout) unwind like Ctrl-C, so a write in
+    progress completes or is cleaned up instead of leaving a temporary file."""
+    import signal
+
+    if hasattr(signal, "SIGTERM"):
+        try:
+            signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(128 + signal.SIGTERM))
+        except ValueError:  # not the main thread (an embedding program): leave its handlers alone
+            pass
+
+
 def _config(config_path: Path | None, paths: Sequence[Path]):  # type: ignore[no-untyped-def]
     from pipeline.config import load_config
 
@@ -124,6 +136,7 @@ def fix(paths: tuple[Path, ...], show_diff: bool, unsafe_fixes: bool, select: tu
     targets = list(paths) or [config.root]
     checker = Checker(config, _codes(select), _codes(ignore))
     files, _problems = discover(targets, config, checker.corpus)
+    _exit_on_sigterm()
     fixed = 0
     failed = False
     for sf in files:
@@ -214,6 +227,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except click.exceptions.Abort:
         click.echo("corpus: aborted", err=True)
+        return 130
+    except KeyboardInterrupt:  # Ctrl-C outside a command (while parsing arguments)
+        click.echo("corpus: interrupted", err=True)
         return 130
     except SystemExit as exc:
         return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE

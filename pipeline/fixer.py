@@ -7,9 +7,12 @@ it since it was read.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import signal
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,22 +127,36 @@ class WriteError(Exception):
 def write_atomic(path: Path, data: bytes, expected_digest: str) -> None:
     """Replace ``path`` with ``data`` unless its content changed since it was
     read (``expected_digest``).  Either the old or the new file exists at every
-    moment; never a half-written one."""
+    moment; never a half-written one.
+
+    A symbolic link is written through (its target is replaced, the link
+    stays).  The mode is kept, and the owner too when we may set it.  SIGINT
+    and SIGTERM are held back while the temporary file exists, so an
+    interrupted run never leaves one behind; they take effect right after.
+    """
+    target = Path(os.path.realpath(path))
     try:
-        current = path.read_bytes()
+        current = target.read_bytes()
     except OSError as exc:
         raise WriteError(f"cannot re-read before writing: {exc.strerror or exc}") from None
     if hashlib.sha256(current).hexdigest() != expected_digest:
         raise WriteError("file changed on disk since it was read; not overwritten (run fix again)")
     try:
-        mode = path.stat().st_mode & 0o7777
+        st: os.stat_result | None = target.stat()
     except OSError:
-        mode = 0o644
-    if not os.access(path, os.W_OK):
-        raise WriteError("file is read-only; not written")
-    folder = path.parent
+        st = None
+    mode = st.st_mode & 0o7777 if st is not None else 0o644
+    # The mode bits, not only os.access: root may write anything, but a file
+    # someone made read-only is a file they asked us not to change.
+    if not os.access(target, os.W_OK) or (st is not None and not mode & 0o222):
+        raise WriteError("file is read-only; not written (make it writable, then run fix again)")
+    with _signals_held():
+        _replace(target, data, mode, st)
+
+
+def _replace(target: Path, data: bytes, mode: int, st: os.stat_result | None) -> None:
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".corpus-tmp", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".corpus-tmp", dir=target.parent)
     except OSError as exc:
         raise WriteError(f"cannot create a temporary file beside it: {exc.strerror or exc}") from None
     try:
@@ -148,10 +165,38 @@ def write_atomic(path: Path, data: bytes, expected_digest: str) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
+        if st is not None and hasattr(os, "chown") and (st.st_uid, st.st_gid) != _ids():
+            try:
+                os.chown(tmp, st.st_uid, st.st_gid)  # keep the owner when root fixes a user's file
+            except OSError:
+                pass
+        os.replace(tmp, target)
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError):
+            raise WriteError(f"cannot write: {exc.strerror or exc}") from None
         raise
+
+
+def _ids() -> tuple[int, int]:
+    return (os.geteuid(), os.getegid()) if hasattr(os, "geteuid") else (-1, -1)
+
+
+_HELD = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Block SIGINT/SIGTERM/SIGHUP for the body (POSIX); pending ones are
+    delivered, and raise, when it ends."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
