@@ -217,17 +217,18 @@ def parser() -> MarkdownIt:
 
 
 # Every pattern below runs on untrusted text and must stay linear: no two
-# adjacent quantifiers may match the same characters, and a scan that can fail
-# stops at the next character that could start another attempt ("<" or "{"),
-# so failed attempts never re-read the same text.  tests/test_hostile.py runs
+# adjacent quantifiers may match the same characters (or the first is
+# possessive), and a scan that can fail stops at the next character that
+# could start another attempt ("<" or "{"), so failed attempts never re-read
+# the same text.  tests/test_hostile.py runs
 # each of them on long repetitive strings.
 _WIKI = re.compile(r"(!?)\[\[([^\[\]\n|#]*)(#[^\[\]\n|]*)?(?:\|([^\[\]\n]*))?\]\]")
 # Matched against the body of one HTML comment (found with str.find), never
 # against the whole text: a lazy group before "\s*-->" backtracked cubically
 # on a long run of spaces after "<!-- corpus: disable".
-_SUPPRESS_BODY = re.compile(r"\s*corpus:\s*(disable-next-line|disable|enable)\b([A-Za-z0-9_,\s-]*)")
+_SUPPRESS_BODY = re.compile(r"corpus:\s*+(disable-next-line|disable|enable)\b([A-Za-z0-9_,\s-]*)")
 _EXPLICIT_ID = re.compile(r"""<a\s[^<>]*?\b(?:id|name)\s*=\s*["']([^"'<>]+)["']""", re.IGNORECASE)
-_ATTR_ID = re.compile(r"\{#([^\s{}]+)[^{}]*\}")
+_ATTR_ID = re.compile(r"\{#([^\s{}]++)[^{}]*+\}")
 _INLINE_DEST = re.compile(r"\]\(\s*(<[^<>\n]*>|[^\s)]*)")
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
@@ -517,7 +518,10 @@ class _Builder:
             end = text.find("-->", start + 4)
             if end < 0:
                 break  # an unclosed comment runs to the end: nothing after it is a comment
-            m = _SUPPRESS_BODY.fullmatch(text, start + 4, end)
+            body = start + 4
+            while body < end and text[body].isspace():
+                body += 1
+            m = _SUPPRESS_BODY.fullmatch(text, body, end)
             if m is not None:
                 line, col = self.pos(start)
                 if not in_code.contains(line - 1):

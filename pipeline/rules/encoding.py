@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pipeline.diagnostics import Finding, Fix, Severity
+from pipeline.diagnostics import Edit, Finding, Fix, Severity
 from pipeline.document import Document
 from pipeline.rules import register
 from pipeline.rules.base import Context, Rule
@@ -147,8 +147,17 @@ class ByteOrderMark(Rule):
     fixable = True
 
     def check(self, doc: Document, ctx: Context) -> Iterable[Finding]:
-        if doc.bom and doc.encoding.lower() in ("utf-8", "utf-8-sig"):
-            yield Finding(1, 1, "file starts with a UTF-8 byte order mark", Fix("Remove the byte order mark", reencode=True))
+        utf8_bom = doc.bom and doc.encoding.lower() in ("utf-8", "utf-8-sig")
+        # A second mark (files concatenated, or saved twice "with BOM") is the
+        # text's first character: remove every leading one in the same fix,
+        # or the fixed file would start with a BOM again.
+        extra = len(doc.text) - len(doc.text.lstrip("\ufeff"))
+        if utf8_bom or extra:
+            count = extra + (1 if utf8_bom else 0)
+            what = "a UTF-8 byte order mark" if count == 1 else f"{count} byte order marks"
+            yield Finding(1, 1, f"file starts with {what}",
+                          Fix("Remove the byte order mark", edits=(Edit(0, extra, ""),) if extra else (),
+                              reencode=utf8_bom))
 
 
 @register

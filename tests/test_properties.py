@@ -1,0 +1,259 @@
+"""Properties of the whole pipeline, for any text and any bytes.
+
+Each example is written to a real file under a temporary corpus root and goes
+through the same path as ``corpus check`` / ``corpus fix``: discovery,
+loading, every registered rule (new rules are covered as soon as they are
+registered), suppressions, the fixer's fixed-point loop.
+
+* check never raises, and every position it reports lies inside the file;
+* fix is idempotent: fixing a fixed file changes nothing;
+* fix changes nothing when check reports nothing fixable;
+* fix never alters code blocks, math or front-matter, except through a rule
+  allowed to (``MAY_EDIT``: encoding repairs, and front-matter rules inside
+  the front-matter).
+
+Run longer with ``HYPOTHESIS_PROFILE=fuzz pytest tests/test_properties.py``
+(see docs/robustness.md); CI runs ``HYPOTHESIS_PROFILE=ci``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, SHARED
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from pipeline.config import Config, Settings
+from pipeline.diagnostics import Diagnostic
+from pipeline.document import Document, parse
+from pipeline.fixer import FixOutcome, fix_loaded
+from pipeline.loader import Loaded, read_document
+from pipeline.runner import Checker
+
+NAME = "note.md"
+MAX_SIZE = 10_000_000
+
+# Which rule families may change which protected region when they fix.
+MAY_EDIT = {
+    "code": ("ENC",),
+    "math": ("ENC",),
+    "front_matter": ("ENC", "FM"),
+}
+
+# --------------------------------------------------------------------- strategies
+
+# Pieces of Markdown that exercise every branch of the document builder, and
+# the strings the regex audit found dangerous.
+FRAGMENTS = [
+    "\n", "\n\n", "\r\n", "\r", "\t", " ", "    ", "---\n", "---\r\n", "...\n",
+    "# ", "## ", "###### ", "#", "> ", "- ", "* ", "1. ", "+ ", "|", "| --- |", ":-:",
+    "```", "```python\n", "~~~", "`", "$", "$$", "\\[", "\\]", "\\(", "\\)",
+    "[", "]", "(", ")", "](", "][", "[[", "]]", "![[", "|", "#", "!", "<", ">", "<>",
+    "[a](b)", "[a][b]", "[b]: /x", "[b]: <a b>", "![i](p.png)", "<https://a.b/c>", "<a@b.c>",
+    "[[note]]", "[[note#h|t]]", "![[img.png]]", "[t](note.md#h)", "[t](<a b.md>)",
+    "{#id}", "{#a .b}", "<a id='x'>", '<a name="y"></a>', "<div>", "</div>", "<!--", "-->",
+    "<!-- corpus: disable -->", "<!-- corpus: enable -->", "<!-- corpus: disable-next-line SEC002 -->",
+    "<!-- corpus: disable FM001, SEC -->", "<!-- corpus: disable NOPE999 -->",
+    "title: x\n", "tags: [a, b]\n", "a: &a [1]\nb: *a\n", "key: 'unclosed\n", "- item\n", "x: {y: [z]}\n",
+    "中文", "标题", "é", "e\u0301", "\ufeff", "\u200b", "\u2028", "\x00", "\x0c", "\ufffd", "\U0001f600",
+    "*", "_", "**", "~~", "&amp;", "&#x2F;", "&nbsp;", "%20", "\\", "\\`",
+]
+
+_text_piece = st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=8))
+markdownish = st.lists(_text_piece, max_size=40).map("".join)
+any_text = st.one_of(markdownish, st.text(max_size=200))
+
+
+@st.composite
+def encoded(draw: st.DrawFn) -> bytes:
+    """Bytes a note file may really contain: text in some encoding, maybe
+    with a BOM, maybe damaged by a stray byte."""
+    text = draw(any_text)
+    encoding = draw(st.sampled_from(["utf-8", "utf-8", "utf-16-le", "utf-16-be", "gb18030"]))
+    data = text.encode(encoding, errors="replace")
+    if draw(st.booleans()):
+        bom = {"utf-8": b"\xef\xbb\xbf", "utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}.get(encoding, b"")
+        data = bom + data
+    if data and draw(st.booleans()):
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(st.sampled_from([b"\xff", b"\xc3", b"\x80", b"\xe6\xa0", b"\x00"])) + data[at:]
+    return data
+
+
+any_bytes = st.one_of(st.binary(max_size=300), encoded())
+
+
+@st.composite
+def notes(draw: st.DrawFn) -> str:
+    """A well-formed note of the corpus: front-matter, one H1, sections with
+    prose, a formula, code and a table (valid structure, random content)."""
+    words = st.text(st.characters(codec="utf-8", categories=["L", "N"]), min_size=1, max_size=8)
+    title = draw(words)
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    parts = ["---", f"title: \"{title}\"", f"tags: [{draw(words)}]", "---", "", f"# {title}", ""]
+    for _ in range(draw(st.integers(0, 4))):
+        parts += [f"## {draw(words)}", "", " ".join(draw(st.lists(words, min_size=1, max_size=6))), ""]
+        kind = draw(st.sampled_from(["math", "code", "table", "list", "quote", "none"]))
+        if kind == "math":
+            parts += ["$$", f"{draw(words)} = \\sum_i x_i", "$$", ""]
+        elif kind == "code":
+            parts += ["```python", f"print({draw(words)!r})", "```", ""]
+        elif kind == "table":
+            parts += ["| a | b |", "| --- | --- |", f"| {draw(words)} | {draw(words)} |", ""]
+        elif kind == "list":
+            parts += [f"- {draw(words)}", f"  - {draw(words)}", ""]
+        elif kind == "quote":
+            parts += [f"> {draw(words)}", ""]
+    return newline.join(parts)
+
+
+# ------------------------------------------------------------------------ helpers
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("prop")
+
+
+def _config(root: Path) -> Config:
+    return Config(Settings(root="."), root, None)
+
+
+def _write(root: Path, data: bytes) -> Path:
+    for stale in root.iterdir():
+        stale.unlink()
+    path = root / NAME
+    path.write_bytes(data)
+    return path
+
+
+def _load(path: Path) -> Loaded:
+    return read_document(path, NAME, max_size=MAX_SIZE, doc_type="note")
+
+
+def check(root: Path, data: bytes) -> tuple[list[Diagnostic], Loaded]:
+    path = _write(root, data)
+    result = Checker(_config(root)).check_paths([root])
+    return result.diagnostics, _load(path)
+
+
+def fix(root: Path, loaded: Loaded, *, unsafe: bool) -> FixOutcome:
+    return fix_loaded(Checker(_config(root)), loaded, unsafe=unsafe)
+
+
+def assert_positions(diagnostics: list[Diagnostic], doc: Document | None) -> None:
+    for d in diagnostics:
+        assert d.path.endswith(NAME), d
+        points = [(d.line, d.column)]
+        if d.end_line is not None:
+            points.append((d.end_line, d.end_column if d.end_column is not None else 1))
+        for line, column in points:
+            if doc is None:
+                assert (line, column) == (1, 1), d
+                continue
+            assert 1 <= line <= doc.line_count, (d, doc.line_count)
+            assert 1 <= column <= len(doc.line_text(line)) + 1, (d, doc.line_text(line))
+
+
+def protected(doc: Document) -> dict[str, object]:
+    return {
+        "code": [c.content for c in doc.code_blocks],
+        "math": sorted(m.content for m in doc.math),
+        "front_matter": doc.front_matter.raw if doc.front_matter else None,
+    }
+
+
+def assert_fix_is_sound(root: Path, loaded: Loaded, *, unsafe: bool) -> None:
+    outcome = fix(root, loaded, unsafe=unsafe)
+    assert outcome.error is None, outcome.error  # fixes must converge
+    if not outcome.changed:
+        return
+    assert outcome.new_data is not None and outcome.new_text is not None and loaded.document is not None
+    # Protected regions: unchanged unless a rule allowed to edit them fixed something.
+    codes = {code for code, _fix in outcome.applied}
+    before = protected(loaded.document)
+    after = protected(parse(outcome.new_text, NAME))
+    for region, families in MAY_EDIT.items():
+        if not any(code.startswith(families) for code in codes):
+            assert after[region] == before[region], (region, sorted(codes))
+    # Idempotent: the fixed file, read back from disk, has nothing left to fix.
+    path = root / NAME
+    path.write_bytes(outcome.new_data)
+    again = fix(root, _load(path), unsafe=unsafe)
+    assert again.error is None, again.error
+    assert not again.changed, (sorted(codes), again.applied)
+
+
+# ------------------------------------------------------------------------ properties
+
+
+@given(any_text)
+@example("")
+@example("---\n- a\n---\n")
+@example("---\na: " + "[" * 200 + "\n---\n")
+@example("# a\r# b\r\xff")
+def test_check_any_text(root: Path, text: str) -> None:
+    diagnostics, loaded = check(root, text.encode("utf-8", errors="surrogatepass"))
+    assert_positions(diagnostics, loaded.document)
+
+
+@given(any_bytes)
+@example(b"")
+@example(b"\xef\xbb\xbf")
+@example(b"a\rb\r\xff")
+@example(b"\x89PNG\r\n\x1a\n")
+@example(b"\xff\xfe#\x00 \x00")
+def test_check_any_bytes(root: Path, data: bytes) -> None:
+    diagnostics, loaded = check(root, data)
+    assert_positions(diagnostics, loaded.document)
+
+
+@given(any_bytes, st.booleans())
+@example(b"\xef\xbb\xbf# t\r\n", False)
+@example("# 标题\n".encode("gb18030"), False)
+def test_fix_any_bytes(root: Path, data: bytes, unsafe: bool) -> None:
+    _write(root, data)
+    assert_fix_is_sound(root, _load(root / NAME), unsafe=unsafe)
+
+
+@given(any_text, st.booleans())
+def test_fix_any_text(root: Path, text: str, unsafe: bool) -> None:
+    _write(root, text.encode("utf-8", errors="surrogatepass"))
+    assert_fix_is_sound(root, _load(root / NAME), unsafe=unsafe)
+
+
+@given(notes(), st.booleans())
+def test_fix_changes_nothing_without_fixable_findings(root: Path, text: str, unsafe: bool) -> None:
+    diagnostics, loaded = check(root, text.encode("utf-8"))
+    assert_positions(diagnostics, loaded.document)
+    fixable = [d for d in diagnostics if d.fix is not None and (unsafe or d.fix.safe)]
+    outcome = fix(root, loaded, unsafe=unsafe)
+    if not fixable:
+        assert not outcome.changed, outcome.applied
+    assert_fix_is_sound(root, loaded, unsafe=unsafe)
+
+
+# ------------------------------------------------------------------- real documents
+
+
+def _real_documents() -> Iterator[Path]:
+    yield from sorted((FIXTURES / "cli").rglob("*.md"))
+    yield from sorted((FIXTURES / "rules").rglob("*.md"))
+    seeds = SHARED / "seeds"
+    if seeds.is_dir():
+        yield from sorted(p for p in seeds.iterdir() if p.suffix in (".md", ".txt"))
+
+
+@pytest.mark.parametrize("source", [p for p in _real_documents() if p.is_file()],
+                         ids=lambda p: os.path.relpath(p, FIXTURES.parent.parent))
+def test_real_documents(root: Path, source: Path) -> None:
+    data = source.read_bytes()
+    diagnostics, loaded = check(root, data)
+    assert_positions(diagnostics, loaded.document)
+    for unsafe in (False, True):
+        _write(root, data)
+        assert_fix_is_sound(root, _load(root / NAME), unsafe=unsafe)
