@@ -257,3 +257,19 @@ def test_real_documents(root: Path, source: Path) -> None:
     for unsafe in (False, True):
         _write(root, data)
         assert_fix_is_sound(root, _load(root / NAME), unsafe=unsafe)
+
+
+# ------------------------------------------------------------------ the fuzz target
+
+
+def test_fuzz_target_runs() -> None:
+    """fuzz/fuzz_check.py's property function, on a few inputs, so the
+    target cannot rot between fuzzing campaigns."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fuzz_check", FIXTURES.parent.parent / "fuzz" / "fuzz_check.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for data in (b"", b"\xef\xbb\xbf\xef\xbb\xbf# t\n", "# 标题\n".encode("gb18030"), b"---\n- a\n---\n", b"\x00\xff"):
+        module.check_one(data)
