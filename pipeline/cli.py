@@ -216,7 +216,20 @@ def explain(code: str) -> None:
                f"{' Fixable.' if rule.fixable else ''}\n\n{rule.explain()}")
 
 
+def _never_fail_to_print() -> None:
+    """Escape what the terminal's encoding cannot show (a GBK or Latin-1
+    console, a heading with an emoji) instead of dying with exit 3."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a stream already in use in another way: leave it
+                pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _never_fail_to_print()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="corpus", standalone_mode=False)
     except click.exceptions.NoSuchOption as exc:

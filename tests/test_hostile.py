@@ -348,6 +348,32 @@ def test_unusual_file_names(tmp_path: Path, name: str) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, "pyproject.toml"])
 
 
+@pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="file names must be valid Unicode there")
+def test_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    try:
+        with open(os.path.join(os.fsencode(tmp_path), b"caf\xe9.md"), "wb") as fh:
+            fh.write(BOM_NOTE)
+    except OSError:
+        pytest.skip("the file system refuses undecodable names")
+    proc = python("import sys; from pipeline.cli import main; sys.exit(main(['check', '.']))", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "ENC005" in proc.stdout and "Traceback" not in proc.stderr
+    proc = python("import sys; from pipeline.cli import main; sys.exit(main(['fix', '.']))", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    with open(os.path.join(os.fsencode(tmp_path), b"caf\xe9.md"), "rb") as fh:
+        assert fh.read() == FIXED_NOTE
+
+
+def test_terminal_that_cannot_show_the_text(tmp_path: Path) -> None:
+    # A Latin-1 or GBK console and a heading it cannot encode: escaped, not exit 3.
+    (tmp_path / "n.md").write_text("# 一\n# 二 \U0001f600\n", encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="latin-1")
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "check", "."], cwd=tmp_path, env=env,
+                          capture_output=True, timeout=SAFETY_NET)
+    assert proc.returncode == 1, proc.stderr
+    assert b'SEC002 second level-1 heading "\\u4e8c \\U0001f600"' in proc.stdout
+
+
 def test_folder_named_like_a_note(tmp_path: Path) -> None:
     (tmp_path / "x.md").mkdir()
     (tmp_path / "x.md" / "inner.md").write_bytes(b"# t\n")
