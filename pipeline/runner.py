@@ -13,7 +13,7 @@ from pathlib import Path
 from pipeline.config import Config
 from pipeline.corpus import Corpus, SourceFile, discover, resolved
 from pipeline.diagnostics import Diagnostic, Finding, Severity
-from pipeline.document import Document
+from pipeline.document import Document, Suppression
 from pipeline.loader import Loaded, read_document
 from pipeline.rules import all_rules, select_rules
 from pipeline.rules.base import Context, Rule
@@ -84,8 +84,8 @@ class Checker:
         used: set[int] = set()
         kept: list[tuple[str, Finding]] = []
         events = sorted(doc.suppressions, key=lambda s: (s.line, s.column))
-        for code, finding in found:
-            hit = _suppressing(events, code, finding.line)
+        hits = _suppressing_all(events, [(code, finding.line) for code, finding in found])
+        for (code, finding), hit in zip(found, hits, strict=True):
             if hit is None:
                 kept.append((code, finding))
             else:
@@ -160,8 +160,54 @@ class Checker:
         return False
 
 
-def _suppressing(events: list, code: str, line: int) -> int | None:  # type: ignore[type-arg]
-    """Index of the suppression comment that silences ``code`` on ``line``."""
+def _suppressing_all(events: list[Suppression], queries: list[tuple[str, int]]) -> list[int | None]:
+    """For each (code, line): the index of the suppression comment that
+    silences it, or None.  The same answers as :func:`_suppressing` for each
+    query, in one sweep over the comments (calling it per finding replayed
+    every comment for every finding: quadratic in a file with thousands of
+    both).  Active ``disable`` codes are looked up by the prefixes of the
+    finding's code, so many codes in one comment cost nothing either."""
+    next_line: dict[int, list[tuple[int, tuple[str, ...]]]] = {}
+    for index, sup in enumerate(events):
+        if sup.action == "disable-next-line":
+            next_line.setdefault(sup.line + 1, []).append((index, sup.codes or ("ALL",)))
+    active: dict[str, tuple[int, int]] = {}  # code -> (insertion order, comment index)
+    order = 0
+    results: list[int | None] = [None] * len(queries)
+    position = 0
+    for qi in sorted(range(len(queries)), key=lambda q: queries[q][1]):
+        code, line = queries[qi]
+        while position < len(events) and events[position].line <= line:
+            sup = events[position]
+            codes = sup.codes or ("ALL",)
+            if sup.action == "disable":
+                for c in codes:
+                    if c in active:
+                        active[c] = (active[c][0], position)  # a dict keeps a re-set key in its place
+                    else:
+                        active[c] = (order, position)
+                        order += 1
+            elif sup.action == "enable":
+                for c in codes:
+                    active.pop(c, None)
+                if "ALL" in codes:
+                    active.clear()
+            position += 1
+        hit: int | None = None
+        for index, codes in next_line.get(line, ()):
+            if _covers(codes, code):
+                hit = index  # the last one wins, as in _suppressing
+        if hit is None:
+            candidates = [active[p] for p in ("ALL", *(code[:n] for n in range(1, len(code) + 1))) if p in active]
+            if candidates:
+                hit = min(candidates)[1]
+        results[qi] = hit
+    return results
+
+
+def _suppressing(events: list[Suppression], code: str, line: int) -> int | None:
+    """Index of the suppression comment that silences ``code`` on ``line``
+    (the reference semantics of :func:`_suppressing_all`)."""
     active: dict[str, int] = {}
     hit: int | None = None
     for index, sup in enumerate(events):

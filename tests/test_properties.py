@@ -29,10 +29,10 @@ from hypothesis import strategies as st
 
 from pipeline.config import Config, Settings
 from pipeline.diagnostics import Diagnostic
-from pipeline.document import Document, parse
+from pipeline.document import Document, Suppression, parse
 from pipeline.fixer import FixOutcome, fix_loaded
 from pipeline.loader import Loaded, read_document
-from pipeline.runner import Checker
+from pipeline.runner import Checker, _suppressing, _suppressing_all
 
 NAME = "note.md"
 MAX_SIZE = 10_000_000
@@ -273,3 +273,22 @@ def test_fuzz_target_runs() -> None:
     spec.loader.exec_module(module)
     for data in (b"", b"\xef\xbb\xbf\xef\xbb\xbf# t\n", "# 标题\n".encode("gb18030"), b"---\n- a\n---\n", b"\x00\xff"):
         module.check_one(data)
+
+
+# ------------------------------------------------------------------ suppressions
+
+
+_codes = st.sampled_from(["ALL", "SEC", "SEC002", "SEC003", "S", "FM", "FM001", "ENC005"])
+_suppression = st.builds(
+    Suppression, st.sampled_from(["disable", "enable", "disable-next-line"]),
+    st.lists(_codes, max_size=3).map(tuple), st.integers(1, 12), st.integers(1, 3))
+
+
+@given(st.lists(_suppression, max_size=12),
+       st.lists(st.tuples(st.sampled_from(["SEC002", "SEC003", "FM001", "ENC005", "LNK001"]), st.integers(1, 14)),
+                max_size=12))
+def test_one_sweep_suppression_matches_the_reference(events: list[Suppression], queries: list[tuple[str, int]]) -> None:
+    """The runner's one-pass suppression lookup (linear) answers exactly as
+    the per-finding reference did."""
+    events = sorted(events, key=lambda s: (s.line, s.column))
+    assert _suppressing_all(events, queries) == [_suppressing(events, code, line) for code, line in queries]
