@@ -127,15 +127,17 @@ def resolved(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def walk(root: Path, config: Config) -> Iterable[tuple[str, bool]]:
+def walk(root: Path, config: Config, errors: list[OSError] | None = None) -> Iterable[tuple[str, bool]]:
     """Yield (relative path, is_dir) for everything under ``root``.
 
     Symbolic links to folders are not followed (no loops); links to files
     outside the root are skipped unless ``follow-external-symlinks`` is set.
     Hidden folders (``.git``, ``.obsidian``…) and the cache are skipped.
+    Folders that cannot be listed are appended to ``errors`` when given.
     """
     root_str = str(root)
-    for dirpath, dirnames, filenames in os.walk(root_str, followlinks=False, onerror=lambda e: None):
+    on_error = errors.append if errors is not None else (lambda e: None)
+    for dirpath, dirnames, filenames in os.walk(root_str, followlinks=False, onerror=on_error):
         rel_dir = os.path.relpath(dirpath, root_str)
         rel_dir = "" if rel_dir == "." else PurePosixPath(Path(rel_dir).as_posix()).as_posix()
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "node_modules")
@@ -180,7 +182,8 @@ def discover(paths: list[Path], config: Config, corpus: Corpus) -> tuple[list[So
             continue
         if path.is_dir() and not path.name.endswith(".md"):
             base = resolved(path)
-            for rel, is_dir in walk(base, config):
+            errors: list[OSError] = []
+            for rel, is_dir in walk(base, config, errors):
                 if is_dir or not rel.endswith(".md"):
                     continue
                 full = base / rel
@@ -188,6 +191,14 @@ def discover(paths: list[Path], config: Config, corpus: Corpus) -> tuple[list[So
                 if sf.inside_root and not config.is_included(sf.rel):
                     continue
                 out.setdefault(sf.rel, sf)
+            # A folder we cannot list hides its notes: say so rather than
+            # report "all checks passed" on notes never read.
+            for error in errors:
+                where = Path(error.filename) if error.filename else base
+                display = Path(os.path.relpath(path / where.relative_to(base), Path.cwd())).as_posix() \
+                    if where.is_relative_to(base) else where.as_posix()
+                problems.append(DiscoveryProblem(display, "ENC001", Finding(
+                    1, 1, f"cannot list the folder: {error.strerror or error}; its notes were not checked")))
         else:
             sf = _source(path, root)
             out.setdefault(sf.rel, sf)

@@ -549,3 +549,25 @@ def test_adversarial_documents_complete(tmp_path: Path, text: str) -> None:
     linear now; a regression shows up as a hang of the suite)."""
     (tmp_path / "n.md").write_text(text, encoding="utf-8")
     findings(tmp_path)
+
+
+def test_unreadable_folder_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "n.md").write_bytes(b"# t\n")
+    if IS_ROOT:  # root lists anything: make the listing fail as it does for a user
+        real_scandir = os.scandir
+
+        def deny(p: object = ".") -> object:
+            if Path(str(p)) == locked:
+                raise PermissionError(errno.EACCES, "Permission denied", str(p))
+            return real_scandir(p)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(os, "scandir", deny)
+    else:
+        locked.chmod(0)
+    try:
+        assert findings(tmp_path) == [("locked", 1, 1, "ENC001", "cannot list the folder: Permission denied; "
+                                                                  "its notes were not checked")]
+    finally:
+        locked.chmod(0o755)
