@@ -220,8 +220,8 @@ def parser() -> MarkdownIt:
 # adjacent quantifiers may match the same characters (or the first is
 # possessive), and a scan that can fail stops at the next character that
 # could start another attempt ("<" or "{"), so failed attempts never re-read
-# the same text.  tests/test_hostile.py runs
-# each of them on long repetitive strings.
+# the same text.  tests/test_hostile.py runs each of them on long repetitive
+# strings (fuzz/regex_audit.py).
 _WIKI = re.compile(r"(!?)\[\[([^\[\]\n|#]*)(#[^\[\]\n|]*)?(?:\|([^\[\]\n]*))?\]\]")
 # Matched against the body of one HTML comment (found with str.find), never
 # against the whole text: a lazy group before "\s*-->" backtracked cubically
@@ -742,7 +742,9 @@ def _expanded_size(root: yaml.Node) -> tuple[int, int, bool]:
         if done:
             on_path.discard(key)
             size[key] = min(cap, 1 + sum(size[id(c)] for c in children))
-            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+            # Collections count, scalars do not: the same depth the event scan measures.
+            own = 1 if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) else 0
+            depth[key] = own + max((depth[id(c)] for c in children), default=0)
             continue
         if key in size:
             continue

@@ -255,9 +255,15 @@ def test_deeply_nested_yaml(tmp_path: Path, yaml_text: str) -> None:
     assert f"nests deeper than {MAX_YAML_DEPTH} levels" in proc.stdout
 
 
-def test_yaml_just_under_the_depth_limit_is_read(tmp_path: Path) -> None:
-    depth = MAX_YAML_DEPTH - 1
-    assert fm(tmp_path, "a: " + "[" * depth + "]" * depth) == []
+def test_yaml_at_the_depth_limit_is_read(tmp_path: Path) -> None:
+    inner = MAX_YAML_DEPTH - 1  # sequences inside the top-level mapping
+    assert fm(tmp_path, "a: " + "[" * inner + "x" + "]" * inner) == []
+    alias = "b: &b " + "[" * (inner - 1) + "x" + "]" * (inner - 1) + "\na: [*b]"
+    assert fm(tmp_path, alias) == []
+    assert [f[2] for f in fm(tmp_path, "a: " + "[" * (inner + 1) + "]" * (inner + 1))] == ["FM001"]
+    deeper = "b: &b " + "[" * inner + "x" + "]" * inner + "\na: [*b]"  # 64 in the text, 65 through the alias
+    assert [f[3] for f in fm(tmp_path, deeper)] == [f"front-matter was not read: it nests deeper than "
+                                                    f"{MAX_YAML_DEPTH} levels through YAML aliases"]
 
 
 # --------------------------------------------------------------- paths and links
