@@ -17,9 +17,9 @@ SHARED = ROOT.parent / "shared"
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
-settings.register_profile("dev", max_examples=60, deadline=None, derandomize=True, database=None,
+settings.register_profile("dev", max_examples=100, deadline=None, derandomize=True, database=None,
                           suppress_health_check=_QUIET)
-settings.register_profile("ci", max_examples=150, deadline=None, derandomize=True, database=None,
+settings.register_profile("ci", max_examples=300, deadline=None, derandomize=True, database=None,
                           suppress_health_check=_QUIET, print_blob=True)
 settings.register_profile("fuzz", max_examples=20_000, deadline=None, derandomize=False,
                           suppress_health_check=_QUIET, print_blob=True)
