@@ -100,6 +100,10 @@ class Corpus:
             return None
         return self.load(rel).document
 
+    def install(self, rel: str, document: Document, digest: str) -> None:
+        """Use an already-parsed (light) document for ``rel`` instead of reading it."""
+        self._loaded[rel] = Loaded(self.root / rel, rel, None, document, (), digest)
+
     def remember(self, loaded: Loaded) -> None:
         """Share a document the runner already parsed."""
         self._loaded[loaded.rel] = loaded

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
@@ -192,6 +192,16 @@ class Document:
     @property
     def body_start_line(self) -> int:
         return self.front_matter.end_line + 1 if self.front_matter else 1
+
+
+def lighten(doc: Document) -> Document:
+    """The document without what cross-file rules never read (tokens, text,
+    code, math, tables): small enough to send between processes and to cache
+    for every note of a large corpus."""
+    light = replace(doc, text="", tokens=(), math=(), code_blocks=(), tables=())
+    # Keep the line table so positions computed from offsets stay right.
+    light.__dict__["line_starts"] = doc.line_starts
+    return light
 
 
 # ------------------------------------------------------------------------- parser

@@ -5,20 +5,50 @@ Everything here returns data; the CLI prints it.
 
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.cache import Cache
 from pipeline.config import Config
 from pipeline.corpus import Corpus, SourceFile, discover
 from pipeline.diagnostics import Diagnostic, Finding, Severity
-from pipeline.document import Document
-from pipeline.loader import Loaded, read_document
+from pipeline.document import Document, lighten
+from pipeline.loader import Loaded, load_bytes, read_bytes, read_document
 from pipeline.rules import all_rules, select_rules
 from pipeline.rules.base import Context, Rule
 
 SUPPRESSION_CODE = "SEC004"
+# Below this many notes to parse, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 48
+
+
+@dataclass(frozen=True)
+class NoteResult:
+    """What the per-note phase gives: its findings and its light document."""
+
+    rel: str
+    digest: str
+    local: tuple[tuple[str, Finding], ...]
+    light: Document | None
+
+
+_WORKER: Checker | None = None
+
+
+def _init_worker(config: Config, select: list[str], ignore: list[str]) -> None:
+    global _WORKER
+    _WORKER = Checker(config, select, ignore)
+
+
+def _work(item: tuple[Path, str, bytes, str]) -> NoteResult:
+    assert _WORKER is not None
+    abspath, rel, data, doc_type = item
+    return _WORKER.local_result(load_bytes(abspath, rel, data, doc_type=doc_type))
 
 
 @dataclass
@@ -35,12 +65,18 @@ class Checker:
     """Runs the selected rules over documents with a shared corpus context."""
 
     def __init__(self, config: Config, select: list[str] | None = None, ignore: list[str] | None = None,
-                 corpus: Corpus | None = None):
+                 corpus: Corpus | None = None, *, jobs: int = 1, cache: Cache | None = None):
         self.config = config
+        self.select = list(select or [])
+        self.ignore = list(ignore or [])
+        self.jobs = max(1, jobs)
+        self.cache = cache
         s = config.settings
         sel = list(select) if select else list(s.select)
         ign = list(s.ignore) + list(ignore or [])
         self.rules: list[Rule] = [r() for r in select_rules(sel, ign)]
+        self.local_rules = [r for r in self.rules if r.scope == "document" and not r.needs_corpus]
+        self.cross_rules = [r for r in self.rules if r.scope == "document" and r.needs_corpus]
         self.known_codes = {r.code for r in all_rules()}
         self.corpus = corpus or Corpus(config)
         self.ctx = Context(config, self.corpus)
@@ -117,21 +153,116 @@ class Checker:
             out.append(Diagnostic(display, f.line, f.column, code, f.message, severity, f.fix, f.end_line, f.end_column))
         return out
 
-    def check_paths(self, paths: list[Path]) -> RunResult:
+    def local_result(self, loaded: Loaded) -> NoteResult:
+        """Per-note work: load problems plus the rules that need no other file."""
+        selected = {r.code for r in self.rules}
+        found: list[tuple[str, Finding]] = [(c, f) for c, f in loaded.problems if c in selected]
+        doc = loaded.document
+        if doc is not None:
+            for rule in self.local_rules:
+                if rule.applies_to(doc):
+                    found.extend((rule.code, f) for f in rule.check(doc, self.ctx))
+        return NoteResult(loaded.rel, loaded.digest, tuple(found), lighten(doc) if doc is not None else None)
+
+    def check_paths(self, paths: list[Path], *, progress: Callable[[int], None] | None = None) -> RunResult:
         result = RunResult()
         files, problems = discover(paths, self.config, self.corpus)
         selected = {r.code for r in self.rules}
         for p in problems:
             if p.code in selected:
                 result.diagnostics.extend(self.diagnostics(p.display, [(p.code, p.finding)]))
+        covers_root = self._covers_root(paths)
+        # Read every file once, here: its hash decides what the cache can answer.
+        pending: list[tuple[SourceFile, bytes, str]] = []
+        notes: dict[str, NoteResult] = {}
+        displays: dict[str, str] = {}
+        max_size = self.config.settings.max_file_size
         for sf in files:
-            loaded = self.load(sf)
-            result.files_checked += 1
-            result.diagnostics.extend(self.diagnostics(self.display(sf.abspath), self.findings(loaded)))
-        if self._covers_root(paths):
-            result.diagnostics.extend(self.corpus_diagnostics())
+            displays[sf.rel] = self.display(sf.abspath)
+            data = read_bytes(sf.abspath, sf.rel, max_size=max_size)
+            if isinstance(data, Loaded):
+                notes[sf.rel] = self.local_result(data)
+            else:
+                pending.append((sf, data, hashlib.sha256(data).hexdigest()))
+        result.files_checked = len(files)
+        run_key = None
+        if self.cache is not None and covers_root:
+            parts = [str(Path.cwd()), ",".join(sorted(selected)), *self.corpus.files]
+            parts += [f"{sf.rel}\t{digest}" for sf, _data, digest in pending]
+            parts += [f"{rel}\t!" for rel in notes]
+            run_key = self.cache.run_key(parts)
+            cached_run = self.cache.get_run(run_key)
+            if cached_run is not None:
+                result.diagnostics = [*result.diagnostics, *cached_run]
+                result.diagnostics.sort()
+                if progress:
+                    progress(len(files))
+                return result
+        todo: list[tuple[SourceFile, bytes, str]] = []
+        for sf, data, digest in pending:
+            hit = self.cache.get(digest) if self.cache is not None else None
+            if hit is not None and hit.rel == sf.rel:
+                notes[sf.rel] = hit
+                if progress:
+                    progress(1)
+            else:
+                todo.append((sf, data, digest))
+        for note in self._run_local(todo, progress):
+            notes[note.rel] = note
+            if self.cache is not None:
+                self.cache.put(note.digest, note)
+        # Cross-file rules see every checked note as a light document.
+        for rel, note in notes.items():
+            if note.light is not None and self.corpus.is_file(rel):
+                self.corpus.install(rel, note.light, note.digest)
+        by_file: list[Diagnostic] = []
+        for rel in sorted(notes):
+            note = notes[rel]
+            found = list(note.local)
+            doc = note.light
+            if doc is not None:
+                for rule in self.cross_rules:
+                    if rule.applies_to(doc):
+                        found.extend((rule.code, f) for f in rule.check(doc, self.ctx))
+                found = self._suppress(doc, found)
+            by_file.extend(self.diagnostics(displays[rel], found))
+        if covers_root:
+            by_file.extend(self.corpus_diagnostics())
+        by_file.sort()
+        if self.cache is not None:
+            if covers_root:
+                self.cache.retain({n.digest for n in notes.values() if n.digest})
+            self.cache.flush()
+            if run_key is not None:
+                self.cache.put_run(run_key, by_file)
+        result.diagnostics.extend(by_file)
         result.diagnostics.sort()
         return result
+
+    def _run_local(self, todo: list[tuple[SourceFile, bytes, str]],
+                   progress: Callable[[int], None] | None) -> Iterator[NoteResult]:
+        jobs = self.jobs
+        if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
+            items = [(sf.abspath, sf.rel, data, self._doc_type(sf)) for sf, data, _ in todo]
+            chunk = max(1, min(64, len(items) // (jobs * 8) or 1))
+            ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                                     initargs=(self.config, self.select, self.ignore)) as pool:
+                for note in pool.map(_work, items, chunksize=chunk):
+                    if progress:
+                        progress(1)
+                    yield note
+            return
+        for sf, data, _digest in todo:
+            loaded = load_bytes(sf.abspath, sf.rel, data, doc_type=self._doc_type(sf))
+            if sf.inside_root and self.corpus.is_file(sf.rel):
+                self.corpus.remember(loaded)
+            if progress:
+                progress(1)
+            yield self.local_result(loaded)
+
+    def _doc_type(self, sf: SourceFile) -> str:
+        return self.config.doc_type(sf.rel if sf.inside_root else sf.abspath.name)
 
     def corpus_diagnostics(self) -> list[Diagnostic]:
         out: list[Diagnostic] = []
