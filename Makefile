@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install check fix test ci-check lint
+.PHONY: install check fix test ci-check lint bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,6 @@ lint: $(TEST_STAMP)
 
 ci-check: $(TEST_STAMP)  ## what CI runs after the tests
 	$(BIN)/corpus check corpus/
+
+bench: $(STAMP)  ## time corpus check on 1k/10k/50k generated notes (and markdownlint-cli2 when npx exists)
+	$(BIN)/python bench/run_bench.py

@@ -1,15 +1,20 @@
 """The on-disk cache (``.corpus_cache/``): per-note results and whole runs.
 
-Two kinds of entries, both keyed so that a stale entry can never be used:
+Entries are keyed so that a stale one can never be used.  Everything lives
+under a salt of tool version + configuration fingerprint + rule selection,
+so changing the configuration or upgrading the tool starts from scratch.
 
-* per note: the findings of the per-note rules and the note's light document,
-  keyed by the SHA-256 of its bytes; stored in one pack per salt (tool
-  version + configuration fingerprint + rule selection), so changing the
-  configuration or upgrading the tool starts from scratch;
-* per run: the final diagnostics of a whole-corpus check, keyed by the salt
-  and every file of the corpus with the hash of every note.  Changing a
-  heading in note A changes A's hash and so the run key: the links of note B
-  that point into A are checked again.
+* per note, by the SHA-256 of its bytes: a small record (per-note findings,
+  the note's *summary*: the hash of everything other notes' rules can see of
+  it — anchors, front-matter, link targets — and its final findings for the
+  corpus fingerprint they were computed under), all records in one pack;
+  and the note's light document, one file per note, read only when needed;
+* per corpus fingerprint (the file listing + every note's summary): the
+  corpus-level findings.  Editing a note's prose keeps the fingerprint, so
+  only that note is checked again; changing a heading changes it, so the
+  links of every note that could point there are checked again;
+* per run, by every file's path, size and modification time: the final
+  diagnostics, so an unchanged corpus is answered without reading it.
 
 Writes are atomic; a cache file that cannot be read is ignored and rebuilt.
 Nothing here is ever fatal.
@@ -55,9 +60,30 @@ class Cache:
 
     def put(self, digest: str, value: Any) -> None:
         notes = self._load_notes()
-        if notes.get(digest) is None:
+        if notes.get(digest) != value:
             notes[digest] = value
             self._dirty = True
+
+    # ------------------------------------------------------------ documents
+    def _doc_path(self, digest: str) -> Path:
+        return self.folder / f"docs-{self.salt}" / digest[:2] / f"{digest}.pickle"
+
+    def get_doc(self, digest: str) -> Any | None:
+        return _read(self._doc_path(digest))
+
+    def put_doc(self, digest: str, doc: Any) -> None:
+        path = self._doc_path(digest)
+        if not path.exists():
+            self._write(path, doc)
+
+    def get_corpus(self, fingerprint: str) -> Any | None:
+        data = _read(self.folder / f"corpus-{self.salt}.pickle")
+        if isinstance(data, tuple) and len(data) == 2 and data[0] == fingerprint:
+            return data[1]
+        return None
+
+    def put_corpus(self, fingerprint: str, value: Any) -> None:
+        self._write(self.folder / f"corpus-{self.salt}.pickle", (fingerprint, value))
 
     def retain(self, digests: set[str]) -> None:
         """Forget notes that no longer exist, so the pack does not grow forever."""
@@ -89,17 +115,23 @@ class Cache:
         if self._dirty and self._notes is not None:
             self._write(self._pack, self._notes)
             self._dirty = False
-            for old in self.folder.glob("notes-*.pickle"):
-                if old != self._pack:
-                    try:
-                        old.unlink()
-                    except OSError:
-                        pass
+            self._forget_other_salts()
+
+    def _forget_other_salts(self) -> None:
+        import shutil
+
+        for old in self.folder.glob("*-*"):
+            if self.salt not in old.name and old.name.startswith(("notes-", "docs-", "corpus-")):
+                try:
+                    shutil.rmtree(old) if old.is_dir() else old.unlink()
+                except OSError:
+                    pass
 
     def _write(self, path: Path, value: Any) -> None:
         try:
             self._ensure_folder()
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.folder)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
             with os.fdopen(fd, "wb") as fh:
                 pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)

@@ -198,7 +198,10 @@ def lighten(doc: Document) -> Document:
     """The document without what cross-file rules never read (tokens, text,
     code, math, tables): small enough to send between processes and to cache
     for every note of a large corpus."""
-    light = replace(doc, text="", tokens=(), math=(), code_blocks=(), tables=())
+    # Index READMEs keep their text: the index rules compare it with what
+    # would be generated from every other note.
+    text = doc.text if doc.doc_type == "index" else ""
+    light = replace(doc, text=text, tokens=(), math=(), code_blocks=(), tables=())
     # Keep the line table so positions computed from offsets stay right.
     light.__dict__["line_starts"] = doc.line_starts
     return light
@@ -604,13 +607,11 @@ def parse_front_matter(raw: str, start_line: int, end_line: int) -> FrontMatter:
     line of the opening ``---``.  Problems are returned, never raised."""
     base = start_line  # YAML line 0 is file line start_line + 1
     problems: list[YamlProblem] = []
+    loader = _Loader(raw)
     try:
-        loader = _Loader(raw)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
+        node = loader.get_single_node()
     except yaml.YAMLError as exc:
+        loader.dispose()
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = base + 1 + (mark.line if mark else 0)
         col = (mark.column + 1) if mark else 1
@@ -623,8 +624,17 @@ def parse_front_matter(raw: str, start_line: int, end_line: int) -> FrontMatter:
         problems.append(YamlProblem("syntax", f"invalid YAML: {msg}", line, col))
         return FrontMatter(raw, None, start_line, end_line, problems=tuple(problems))
     except RecursionError:
+        loader.dispose()
         problems.append(YamlProblem("syntax", "invalid YAML: nesting too deep", base + 1, 1))
         return FrontMatter(raw, None, start_line, end_line, problems=tuple(problems))
+    try:
+        return _front_matter_from_node(loader, node, raw, start_line, end_line, base, problems)
+    finally:
+        loader.dispose()
+
+
+def _front_matter_from_node(loader: yaml.SafeLoader, node: yaml.Node | None, raw: str, start_line: int,
+                            end_line: int, base: int, problems: list[YamlProblem]) -> FrontMatter:
     if node is None:
         return FrontMatter(raw, {}, start_line, end_line)
     if _expanded_size(node, {}) > MAX_YAML_NODES:
@@ -650,9 +660,7 @@ def parse_front_matter(raw: str, start_line: int, end_line: int) -> FrontMatter:
             key_positions[key] = pos
             value_positions[key] = (base + 1 + vnode.start_mark.line, vnode.start_mark.column + 1)
     try:
-        constructor = yaml.SafeLoader("")
-        data = constructor.construct_document(node)
-        constructor.dispose()
+        data = loader.construct_document(node)
     except (yaml.YAMLError, RecursionError, TypeError, ValueError) as exc:
         problems.append(YamlProblem("syntax", f"invalid YAML: {exc}", base + 1, 1))
         return FrontMatter(raw, None, start_line, end_line, key_positions, value_positions, tuple(problems))
