@@ -48,7 +48,7 @@ MARKER_PREFIX = "corpus:index:"
 _MARKER = re.compile(r"^[ \t]*<!--[ \t]*corpus:index:(?P<kind>start|end)(?:[ \t]+(?P<name>[^\s>]+))?[ \t]*-->[ \t]*$")
 # A line that mentions the marker prefix but is not a well-formed marker: a typo
 # there would otherwise make the block silently disappear.
-_MARKERISH = re.compile(r"<!--\s*corpus:index\b")
+_MARKERISH = re.compile(r"^\s*<!--\s*corpus:index\b")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 DEFAULT_BLOCK = "index"
@@ -139,8 +139,8 @@ def scan_markers(doc: Document, allowed: Sequence[str] = (), groups: Sequence[st
             if _MARKERISH.search(text):
                 marker_lines.append(line)
                 problems.append(MarkerProblem(line, text.find("<!--") + 1,
-                                              f"malformed index marker {text.strip()!r}: write "
-                                              f"{start_marker()!r} or {end_marker()!r} (optionally with a block "
+                                              f"malformed index marker \"{text.strip()}\": write "
+                                              f"{start_marker()} or {end_marker()} (optionally with a block "
                                               "name), alone on its line"))
             continue
         marker_lines.append(line)
@@ -150,7 +150,7 @@ def scan_markers(doc: Document, allowed: Sequence[str] = (), groups: Sequence[st
             if open_name is not None:
                 problems.append(MarkerProblem(line, column, f'block "{name}" starts inside block "{open_name}" '
                                                             f"(opened on line {open_line}); close it first with "
-                                                            f"{end_marker(open_name)!r}"))
+                                                            f"{end_marker(open_name)}"))
                 continue
             problem = _name_problem(name, allowed, groups)
             if problem:
@@ -164,19 +164,19 @@ def scan_markers(doc: Document, allowed: Sequence[str] = (), groups: Sequence[st
         else:
             if open_name is None:
                 problems.append(MarkerProblem(line, column, f'end of block "{name}" without a start: add '
-                                                            f"{start_marker(name)!r} above it"))
+                                                            f"{start_marker(name)} above it"))
                 continue
             if name != open_name:
                 problems.append(MarkerProblem(line, column, f'end of block "{name}" closes block "{open_name}" '
                                                             f"(opened on line {open_line}): write "
-                                                            f"{end_marker(open_name)!r}"))
+                                                            f"{end_marker(open_name)}"))
                 open_name = None
                 continue
             blocks.append(Block(name, open_line, line, open_offset, doc.line_starts[line - 1]))
             open_name = None
     if open_name is not None:
         problems.append(MarkerProblem(open_line, 1, f'block "{open_name}" is never closed: add '
-                                                    f"{end_marker(open_name)!r} where the generated part ends"))
+                                                    f"{end_marker(open_name)} where the generated part ends"))
     return MarkerScan(tuple(blocks), tuple(problems), tuple(marker_lines))
 
 
@@ -284,12 +284,13 @@ def md_url(value: object) -> str:
     return "".join(out)
 
 
-_MERMAID_ENTITIES = (("#", "#35;"), ("&", "#amp;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("`", "#96;"))
+_MERMAID_ENTITIES = (("#", "#35;"), ("&", "#amp;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("`", "#96;"),
+                     ("\\", "#92;"))
 
 
 def mermaid_label(value: object) -> str:
     """Text inside a quoted mermaid label ``["..."]``: quotes, ``#``, ``&``,
-    angle brackets and backticks as mermaid entity codes, on one line."""
+    angle brackets, backticks and backslashes as mermaid entity codes, on one line."""
     text = _one_line(value)
     for raw, entity in _MERMAID_ENTITIES:
         text = text.replace(raw, entity)
