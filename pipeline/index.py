@@ -27,6 +27,7 @@ import hashlib
 import os
 import posixpath
 import re
+import sys
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,7 +71,11 @@ DEFAULT_TEMPLATES: dict[str, str] = {
     "root-graph": "root_graph.md.j2",
 }
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+#: the built-in templates: beside the package in a checkout or editable install,
+#: under ``share/`` for a wheel install (see [tool.setuptools.data-files])
+BUILTIN_TEMPLATE_DIRS = (Path(__file__).resolve().parent.parent / "templates",
+                         Path(sys.prefix) / "share" / "corpus-pipeline" / "templates")
+BUILTIN_TEMPLATES = next((p for p in BUILTIN_TEMPLATE_DIRS if p.is_dir()), BUILTIN_TEMPLATE_DIRS[0])
 
 
 def start_marker(name: str = DEFAULT_BLOCK) -> str:
