@@ -23,7 +23,6 @@ writes, and the IDX rules turn the same results into findings.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import os
 import posixpath
 import re
@@ -528,9 +527,21 @@ class Model:
 
 
 def build_model(corpus: Corpus) -> Model:
+    notes, indexes = notes_and_index(corpus, corpus.markdown_files)
+    return Model(notes, indexes, corpus.files)
+
+
+def fingerprint(corpus: Corpus, rels: Iterable[str]) -> tuple[str, ...]:
+    """Changes whenever one of the files ``rels`` changes (as the corpus has
+    loaded it): the key under which derived data is memoised."""
+    return tuple(corpus.load(rel).digest for rel in rels)
+
+
+def notes_and_index(corpus: Corpus, rels: Iterable[str]) -> tuple[list[Note], list[IndexFile]]:
+    """The notes and indexes among ``rels``."""
     notes: list[Note] = []
     indexes: list[IndexFile] = []
-    for rel in corpus.markdown_files:
+    for rel in rels:
         doc = corpus.document(rel)
         if doc is None:
             continue
@@ -539,16 +550,7 @@ def build_model(corpus: Corpus) -> Model:
             indexes.append(index_from(doc))
         elif kind == "note":
             notes.append(note_from(doc))
-    return Model(notes, indexes, corpus.files)
-
-
-def corpus_fingerprint(corpus: Corpus) -> str:
-    """Changes whenever a Markdown file under the root changes (or appears)."""
-    h = hashlib.sha256()
-    for rel in corpus.markdown_files:
-        h.update(rel.encode("utf-8", "surrogateescape") + b"\0" + corpus.load(rel).digest.encode() + b"\0")
-    h.update(str(len(corpus.files)).encode())
-    return h.hexdigest()
+    return notes, indexes
 
 
 # --------------------------------------------------------------- template views

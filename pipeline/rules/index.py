@@ -19,18 +19,21 @@ from pipeline.document import Document
 from pipeline.index import (
     GROUP_PREFIX,
     LISTING_BLOCKS,
+    IndexFile,
     Model,
+    Note,
     ReadmeResult,
     Renderer,
     build_model,
     canonical_id,
-    corpus_fingerprint,
     diff_stat,
     doc_kind,
     end_marker,
     entry_targets,
+    fingerprint,
     generated_entries,
     note_from,
+    notes_and_index,
     render_readme,
     resolve_link,
     start_marker,
@@ -39,20 +42,56 @@ from pipeline.rules import register
 from pipeline.rules.base import Context, Rule
 
 _MODEL = "index.model"
+_FILES = "index.files"
+_FOLDERS = "index.folders"
 _RENDERER = "index.renderer"
 _READMES = "index.readmes"
 
 
+def _files(ctx: Context) -> dict[str, tuple[str, ...]]:
+    """Markdown files by folder: listed once per run (the listing does not
+    change during a run; the files' contents may, under ``corpus fix``)."""
+    cached = ctx.cache.get(_FILES)
+    if isinstance(cached, dict):
+        return cached
+    by_folder: dict[str, list[str]] = {}
+    for rel in ctx.corpus.markdown_files:
+        by_folder.setdefault(posixpath.dirname(rel), []).append(rel)
+    result = {k: tuple(v) for k, v in by_folder.items()}
+    ctx.cache[_FILES] = result
+    return result
+
+
 def _model(ctx: Context) -> Model:
-    fingerprint = corpus_fingerprint(ctx.corpus)
+    """The whole corpus; needed by the index READMEs only (they are few), and
+    rebuilt when any Markdown file changed since it was built."""
+    rels = [rel for group in _files(ctx).values() for rel in group]
+    key = fingerprint(ctx.corpus, rels)
     cached = ctx.cache.get(_MODEL)
-    if isinstance(cached, tuple) and cached[0] == fingerprint:
+    if isinstance(cached, tuple) and cached[0] == key:
         model: Model = cached[1]
         return model
     model = build_model(ctx.corpus)
-    ctx.cache[_MODEL] = (fingerprint, model)
+    ctx.cache[_MODEL] = (key, model)
     ctx.cache.pop(_READMES, None)
     return model
+
+
+def _folder(ctx: Context, folder: str) -> tuple[list[Note], IndexFile | None]:
+    """The notes of one folder and its index: what the note rules need, at
+    the cost of that folder only (a note's check must not scan the corpus)."""
+    rels = _files(ctx).get(folder, ())
+    key = fingerprint(ctx.corpus, rels)
+    memo = ctx.cache.setdefault(_FOLDERS, {})
+    assert isinstance(memo, dict)
+    cached = memo.get(folder)
+    if cached is not None and cached[0] == key:
+        return cached[1]  # type: ignore[no-any-return]
+    notes, indexes = notes_and_index(ctx.corpus, rels)
+    readme = posixpath.join(folder, "README.md") if folder else "README.md"
+    index = next((i for i in indexes if i.path == readme), None)
+    memo[folder] = (key, (notes, index))
+    return notes, index
 
 
 def _renderer(ctx: Context) -> Renderer:
@@ -270,8 +309,8 @@ class DuplicateNoteNumber(_NoteRule):
         me = note_from(doc)
         if not me.id:
             return
-        model = _model(ctx)
-        others = sorted(n.file for n in model.notes_in(me.folder)
+        notes, _index = _folder(ctx, me.folder)
+        others = sorted(n.file for n in notes
                         if n.path != me.path and n.id and canonical_id(n.id) == canonical_id(me.id))
         if others:
             line, col = _position(doc, "id")
@@ -352,8 +391,7 @@ class UndeclaredGroup(_NoteRule):
         me = note_from(doc)
         if not me.group:
             return
-        model = _model(ctx)
-        index = model.index_of(me.folder)
+        _notes, index = _folder(ctx, me.folder)
         if index is None or index.kind != "section":
             return
         keys = [g.key for g in index.groups]
