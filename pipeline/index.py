@@ -29,7 +29,7 @@ import re
 import sys
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -49,7 +49,6 @@ _MARKER = re.compile(r"^[ \t]*<!--[ \t]*corpus:index:(?P<kind>start|end)(?:[ \t]
 # A line that mentions the marker prefix but is not a well-formed marker: a typo
 # there would otherwise make the block silently disappear.
 _MARKERISH = re.compile(r"^\s*<!--\s*corpus:index\b")
-_NEWLINE = re.compile(r"\r\n|\r|\n")
 
 DEFAULT_BLOCK = "index"
 SECTION_BLOCKS = ("index", "overview", "graph")
@@ -734,11 +733,9 @@ class Views:
                 target = self.model.resolve(note, rel.target)
                 if target is None or target.note is None or target.path == note.path:
                     continue
-                if target.path in local:
-                    raw_edges.append((note.path, target.path))
-                else:
+                if target.path not in local:
                     external[target.path] = target.note
-                    raw_edges.append((note.path, target.path))
+                raw_edges.append((note.path, target.path))
         ext_ids: dict[str, str] = {}
         ext_clusters: list[GraphCluster] = []
         by_folder: dict[str, list[Note]] = {}
@@ -1049,7 +1046,7 @@ def resolve_link(folder: str, target: str) -> str | None:
 
 def generated_entries(text: str) -> list[str]:
     """Entry targets of a rendered block (parsed on its own)."""
-    return [t for t in entry_targets(parse(text).tokens, "")]
+    return entry_targets(parse(text).tokens, "")
 
 
 # ------------------------------------------------------------------- the build
@@ -1082,7 +1079,7 @@ class IndexOutput:
 
 @dataclass(frozen=True)
 class BuildResult:
-    outputs: tuple[IndexOutput, ...] = field(default_factory=tuple)
+    outputs: tuple[IndexOutput, ...] = ()
 
     @property
     def stale(self) -> list[IndexOutput]:
