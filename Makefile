@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install check fix test ci-check lint bench
+.PHONY: install check fix test ci-check lint bench build-index
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ check: $(STAMP)  ## the main job: validate corpus/
 fix: $(STAMP)  ## apply safe fixes to corpus/
 	$(BIN)/corpus fix corpus/
 
+build-index: $(STAMP)  ## regenerate the generated blocks of the index READMEs
+	$(BIN)/corpus build-index
+
 test: $(TEST_STAMP)  ## run the test suite
 	$(BIN)/python -m pytest
 
@@ -36,6 +39,7 @@ lint: $(TEST_STAMP)
 
 ci-check: $(TEST_STAMP)  ## what CI runs after the tests
 	$(BIN)/corpus check corpus/
+	$(BIN)/corpus build-index --check
 
 bench: $(STAMP)  ## time corpus check on 1k/10k/50k generated notes (and markdownlint-cli2 when npx exists)
 	$(BIN)/python bench/run_bench.py

@@ -248,6 +248,62 @@ def explain(code: str) -> None:
                f"{' Fixable.' if rule.fixable else ''}\n\n{rule.explain()}")
 
 
+@cli.command("build-index")
+@click.argument("root", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 with a diff if an index README is out of date.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes; write nothing.")
+@_config_option
+@_guard
+def build_index(root: Path | None, check: bool, show_diff: bool, config_path: Path | None) -> None:
+    """Regenerate the marked blocks of the index READMEs from the notes' front-matter.
+
+    ROOT is the corpus folder (default: the configured root).  Only the text
+    between <!-- corpus:index:start … --> and <!-- corpus:index:end … --> changes.
+    """
+    import os
+
+    from pipeline.fixer import WriteError, write_atomic
+    from pipeline.index import build, out_of_date_summary
+
+    config = _config(config_path, [root] if root else [])
+    if root is not None:
+        from pipeline.config import Config
+
+        config = Config(config.settings.model_copy(update={"root": str(root.resolve())}), config.project_dir,
+                        config.source)
+    if not config.root.is_dir():
+        raise CorpusError(f"corpus root {config.root} is not a folder: pass ROOT or set [tool.corpus] root")
+    result = build(config)
+    failed = False
+    changed = 0
+    for out in result.outputs:
+        display = Path(os.path.relpath(out.abspath, Path.cwd())).as_posix()
+        for problem in out.problems:
+            click.echo(f"{display}: {problem}", err=True)
+        failed |= out.error
+        if not out.changed or out.new_data is None:
+            continue
+        changed += 1
+        if check or show_diff:
+            if check:
+                assert out.result is not None
+                click.echo(f"{display}: index is out of date ({out_of_date_summary(out.result)}); "
+                           "run corpus build-index", err=True)
+            click.echo(out.diff(display), nl=False)
+            continue
+        try:
+            write_atomic(out.abspath, out.new_data, out.digest)
+        except WriteError as exc:
+            click.echo(f"{display}: {exc}", err=True)
+            failed = True
+            continue
+        click.echo(f"updated {display}")
+    verb = "would be updated" if check or show_diff else "updated"
+    click.echo(f"{changed} index file{'s' if changed != 1 else ''} {verb}, "
+               f"{len(result.outputs) - changed} unchanged.", err=True)
+    sys.exit(EXIT_FINDINGS if failed or (check and changed) else EXIT_OK)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="corpus", standalone_mode=False)

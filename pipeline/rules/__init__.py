@@ -22,6 +22,7 @@ _MODULES = (
     "pipeline.rules.encoding",
     "pipeline.rules.frontmatter",
     "pipeline.rules.structure",
+    "pipeline.rules.index",
 )
 _loaded = False
 
