@@ -21,6 +21,7 @@ _REGISTRY: dict[str, type[Rule]] = {}
 _MODULES = (
     "pipeline.rules.encoding",
     "pipeline.rules.frontmatter",
+    "pipeline.rules.schema",
     "pipeline.rules.structure",
 )
 _loaded = False
