@@ -77,7 +77,7 @@ def fix_loaded(checker: Checker, loaded: Loaded, *, unsafe: bool) -> FixOutcome:
             break
         edits: list[Edit] = []
         reencode = False
-        for code, fix in fixes:
+        for _code, fix in fixes:
             reencode |= fix.reencode
             newline = current.document.newline if current.document else "\n"
             edits.extend(Edit(e.start, e.end, _normalise_newlines(e.replacement, newline)) for e in fix.edits)
