@@ -35,13 +35,18 @@ class TypeRule(_Strict):
 
 class SectionRequirement(_Strict):
     """A section a doc type must have: a heading containing one of ``titles``
-    whose section holds ``holds`` ("math" | "code" | "table")."""
+    whose section holds ``holds`` ("math" | "code" | "table").
+
+    ``min_rows``/``min_columns`` apply to tables (data rows, not the header);
+    ``languages``, when set, lists the fence languages that count as code
+    (default: any programming language; see pipeline/rules/sections.py)."""
 
     name: str
     titles: list[str]
     holds: Literal["math", "code", "table"]
-    min_rows: int = 2
-    min_columns: int = 2
+    min_rows: int = Field(default=2, ge=1)
+    min_columns: int = Field(default=2, ge=1)
+    languages: list[str] = Field(default_factory=list)
 
 
 def _default_types() -> list[TypeRule]:

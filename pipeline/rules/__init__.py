@@ -23,6 +23,8 @@ _MODULES = (
     "pipeline.rules.frontmatter",
     "pipeline.rules.schema",
     "pipeline.rules.structure",
+    "pipeline.rules.sections",
+    "pipeline.rules.language",
 )
 _loaded = False
 
