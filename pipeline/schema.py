@@ -88,10 +88,11 @@ class _Open(BaseModel):
 
 def _unique(values: list[Any], what: str, key: Any = None) -> list[Any]:
     seen: set[Any] = set()
-    for v in values:
+    for index, v in enumerate(values):
         k = key(v) if key else v
         if k in seen:
-            raise PydanticCustomError("duplicate", "lists {what} {value} twice", {"what": what, "value": json.dumps(k)})
+            raise PydanticCustomError("duplicate", "lists {what} {value} twice",
+                                      {"what": what, "value": json.dumps(k, ensure_ascii=False), "index": index})
         seen.add(k)
     return values
 
@@ -526,7 +527,8 @@ def _missing(missing: list[str], fm: FrontMatter) -> Problem:
         else:
             msg = f"{', '.join(names[:-1])} and {names[-1]} are required"
     else:
-        msg = f"{len(missing)} required keys are missing: {', '.join(missing)}"
+        listed = ", ".join(f'"{m}"' for m in missing)
+        msg = f"{len(missing)} required keys are missing: {listed}"
     return Problem("FM010", fm.start_line, 1, msg)
 
 
@@ -543,6 +545,9 @@ def _value_problem(err: Any, loc: Path_, name: str, fm: FrontMatter, span_map: d
             _short(value) if isinstance(value, str) else describe(value))
         if etype == "date_type":
             return Problem("FM013", line, col, f'"{name}" must be a date YYYY-MM-DD, got {describe(value)}')
+        if isinstance(value, dt.datetime):
+            return Problem("FM013", line, col, f'"{name}" has a time of day ({value.isoformat(sep=" ")}); '
+                                               f"write the date only: {value.date().isoformat()}")
         return Problem("FM013", line, col, f'"{name}" {err["msg"]}; got {shown}')
     if etype == "literal_error":
         allowed = ctx.get("expected", "")
@@ -561,6 +566,7 @@ def _value_problem(err: Any, loc: Path_, name: str, fm: FrontMatter, span_map: d
         form = FORMATS.get(pattern, f"a value matching {pattern}")
         return Problem("FM020", line, col, f'"{name}" must be {form}; got {_short(str(value))}')
     if etype == "duplicate":
+        line, col = _at(span_map, (*loc, int(ctx.get("index", 0))), fm)
         return Problem("FM020", line, col, f'"{name}" {err["msg"]}')
     if etype in ("model_type", "model_attributes_type"):
         inner = _model_at(model, (*loc, "_"))
