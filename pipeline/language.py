@@ -154,8 +154,8 @@ def _langdetect(text: str) -> tuple[str, float] | None:
     """Top language and probability.  Imported on first use: loading its
     profiles costs about 0.4 s, which a corpus of Chinese notes never pays."""
     global _FACTORY_READY
-    from langdetect import DetectorFactory, detect_langs
-    from langdetect.lang_detect_exception import LangDetectException
+    from langdetect import DetectorFactory, detect_langs  # type: ignore[import-untyped]
+    from langdetect.lang_detect_exception import LangDetectException  # type: ignore[import-untyped]
 
     if not _FACTORY_READY:
         DetectorFactory.seed = 0  # langdetect is random without a seed: same text, same answer

@@ -61,20 +61,25 @@ def _to_date(value: Any) -> Any:
     raise PydanticCustomError("date_type", "must be a date", {})
 
 
+NOTE_ID = r"^(?:\d{1,3}|S\d{1,3})$"
+KEY = r"^[a-z0-9][a-z0-9_-]*$"
+LANG = r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
+WIKI_LINK = r"^\[\[[^\[\]\n]+\]\]$"
+
 Date = Annotated[dt.date, BeforeValidator(_to_date),
                  WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"})]
 Text = Annotated[str, StringConstraints(min_length=1)]
-NoteId = Annotated[str, StringConstraints(pattern=r"^(?:\d{1,3}|S\d{1,3})$")]
-Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-Lang = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")]
-WikiLink = Annotated[str, StringConstraints(pattern=r"^\[\[[^\[\]\n]+\]\]$")]
+NoteId = Annotated[str, StringConstraints(pattern=NOTE_ID)]
+Key = Annotated[str, StringConstraints(pattern=KEY)]
+Lang = Annotated[str, StringConstraints(pattern=LANG)]
+WikiLink = Annotated[str, StringConstraints(pattern=WIKI_LINK)]
 
 #: what a pattern-constrained value must look like, said to a person
 FORMATS: dict[str, str] = {
-    NoteId.__metadata__[0].pattern: 'a quoted number like "11", or "S" and a number like "S1"',
-    Key.__metadata__[0].pattern: "lower-case letters, digits, - and _ (like core or vision_encoder)",
-    Lang.__metadata__[0].pattern: 'a language tag like "zh-cn" or "en"',
-    WikiLink.__metadata__[0].pattern: 'a wiki-link like "[[AI/MLLM/CLIP|CLIP]]"',
+    NOTE_ID: 'a quoted number like "11", or "S" and a number like "S1"',
+    KEY: "lower-case letters, digits, - and _ (like core or vision_encoder)",
+    LANG: 'a language tag like "zh-cn" or "en"',
+    WIKI_LINK: 'a wiki-link like "[[AI/MLLM/CLIP|CLIP]]"',
 }
 
 
@@ -484,12 +489,12 @@ def _model_problems(model: type[BaseModel], fm: FrontMatter, data: dict[str, Any
         missing: list[str] = []
         errors = exc.errors()
         for err in errors:  # a nested typo explains the missing key it was meant to be
-            loc = tuple(err["loc"])
-            if err["type"] == "extra_forbidden" and len(loc) > 1:
-                parent = _model_at(model, loc)
-                hint = suggest(str(loc[-1]), _fields(parent)) if parent else None
+            where: Path_ = tuple(err["loc"])
+            if err["type"] == "extra_forbidden" and len(where) > 1:
+                parent = _model_at(model, where)
+                hint = suggest(str(where[-1]), _fields(parent)) if parent else None
                 if hint:
-                    covered.add(dotted((*loc[:-1], hint)))
+                    covered.add(dotted((*where[:-1], hint)))
         for err in errors:
             loc: Path_ = tuple(err["loc"])
             etype = err["type"]
