@@ -146,7 +146,17 @@ def _title_pattern(title: str) -> re.Pattern[str]:
 
 def matching_sections(doc: Document, req: SectionRequirement) -> list[Section]:
     patterns = [_title_pattern(t) for t in req.titles]
-    return [s for s in doc.all_sections if any(p.search(s.title) for p in patterns)]
+    excluded = [_title_pattern(t) for t in req.exclude_titles]
+    out = []
+    for section in doc.all_sections:
+        if section.level == 1:
+            continue  # the note's title: its "section" is the whole note
+        title = section.title
+        for pattern in excluded:
+            title = pattern.sub(" ", title)
+        if any(p.search(title) for p in patterns):
+            out.append(section)
+    return out
 
 
 def _inside(section: Section, line: int) -> bool:
@@ -187,8 +197,12 @@ class MissingRequiredSection(Rule):
     requirements of a note (configurable per doc type in `[tool.corpus]
     sections`) are a heading containing 公式 (or Formula, Equation), one
     containing 代码 (or Code) and one containing 对比 (or Comparison).  The
-    message says whether what the section should hold is elsewhere in the
-    note (`math found at line 120, but under no 公式 heading`).
+    note's H1 does not count (its section is the whole note), English titles
+    match as words, and phrases that contain a title without meaning it are
+    skipped (`exclude-titles`: 对比学习 is contrastive learning, not a
+    comparison).  The message says whether what the section should hold is
+    elsewhere in the note (`math found at line 120, but under no 公式
+    heading`).
 
     ## Why is this bad?
     Every note is read the same way: the formula, the code and the comparison
