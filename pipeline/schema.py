@@ -424,6 +424,13 @@ def _validate(fm: FrontMatter, doc_type: str, path_type: str) -> tuple[Problem, 
 
 
 def _looks_like_other_type(model: type[BaseModel], data: dict[str, Any]) -> str | None:
+    """Another type this front-matter plainly is: it lacks at least half the
+    keys its path's type requires (a stray key in a real note is FM011, not
+    a different type), has keys only the other type knows, and is valid there."""
+    required = [k for k, f in model.model_fields.items() if f.is_required()]
+    missing = [k for k in required if k not in data]
+    if not required or len(missing) * 2 < len(required):
+        return None
     for name, other in SCHEMAS.items():
         if other is model:
             continue
