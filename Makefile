@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install check fix test ci-check lint schemas
+.PHONY: install check fix test ci-check lint bench schemas
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +40,6 @@ schemas: $(STAMP)  ## regenerate schemas/*.schema.json from pipeline/schema.py
 ci-check: $(TEST_STAMP)  ## what CI runs after the tests
 	$(BIN)/corpus schema --check
 	$(BIN)/corpus check corpus/
+
+bench: $(STAMP)  ## time corpus check on 1k/10k/50k generated notes (and markdownlint-cli2 when npx exists)
+	$(BIN)/python bench/run_bench.py

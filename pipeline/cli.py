@@ -86,21 +86,66 @@ def cli() -> None:
 @click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes for per-note work [default: number of cores].")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write .corpus_cache/.")
 @_config_option
 @_guard
 def check(paths: tuple[Path, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], statistics: bool,
-          quiet: bool, exit_zero: bool, config_path: Path | None) -> None:
+          quiet: bool, exit_zero: bool, jobs: int | None, no_cache: bool, config_path: Path | None) -> None:
     """Check notes: files and folders (default: the configured corpus root)."""
+    import os
+
+    from pipeline.cache import Cache
     from pipeline.report import render
     from pipeline.runner import Checker
 
     config = _config(config_path, paths)
     targets = list(paths) or [config.root]
-    checker = Checker(config, _codes(select), _codes(ignore))
-    result = checker.check_paths(targets)
+    sel, ign = _codes(select), _codes(ignore)
+    cache = None if no_cache else Cache(config.project_dir / ".corpus_cache",
+                                        f"{config.fingerprint}|{sel}|{ign}")
+    checker = Checker(config, sel, ign, jobs=jobs or os.cpu_count() or 1, cache=cache)
+    result = _with_progress(lambda progress: checker.check_paths(targets, progress=progress))
     click.echo(render(result.diagnostics, fmt, files=result.files_checked, statistics=statistics, quiet=quiet),
                nl=False)
     sys.exit(EXIT_FINDINGS if result.errors and not exit_zero else EXIT_OK)
+
+
+def _with_progress(run: Callable[[Callable[[int], None] | None], Any]) -> Any:
+    """A progress bar on an interactive terminal, for runs long enough to want
+    one; never in CI or when stderr is not a terminal."""
+    import os
+    import threading
+
+    if os.environ.get("CI") or not sys.stderr.isatty():
+        return run(None)
+    state = {"done": 0}
+    bar: list[Any] = []
+    started = threading.Event()
+
+    def progress(n: int) -> None:
+        state["done"] += n
+        if bar:
+            bar[0].update(n)
+
+    def show() -> None:
+        # Appear only after a second: short runs stay silent.
+        if not started.wait(1.0):
+            b = click.progressbar(length=None, label="checking", file=sys.stderr, show_pos=True)
+            b.__enter__()
+            b.update(state["done"])
+            bar.append(b)
+
+    timer = threading.Thread(target=show, daemon=True)
+    timer.start()
+    try:
+        return run(progress)
+    finally:
+        started.set()
+        timer.join()
+        if bar:
+            bar[0].__exit__(None, None, None)
 
 
 @cli.command()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
@@ -192,6 +192,19 @@ class Document:
     @property
     def body_start_line(self) -> int:
         return self.front_matter.end_line + 1 if self.front_matter else 1
+
+
+def lighten(doc: Document) -> Document:
+    """The document without what cross-file rules never read (tokens, text,
+    code, math, tables): small enough to send between processes and to cache
+    for every note of a large corpus."""
+    # Index READMEs keep their text: the index rules compare it with what
+    # would be generated from every other note.
+    text = doc.text if doc.doc_type == "index" else ""
+    light = replace(doc, text=text, tokens=(), math=(), code_blocks=(), tables=())
+    # Keep the line table so positions computed from offsets stay right.
+    light.__dict__["line_starts"] = doc.line_starts
+    return light
 
 
 # ------------------------------------------------------------------------- parser
@@ -576,13 +589,9 @@ MAX_YAML_NODES = 100_000
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    pass
-
-
-class _Constructor(yaml.SafeLoader):  # type: ignore[misc]
     """Keeps a scalar that looks like a date but is not one (``2026-13-01``) as
-    its string, so the schema reports it at its own line instead of the whole
-    front-matter failing as invalid YAML."""
+    its string, so the schema reports it at its own line (FM013) instead of
+    the whole front-matter failing as invalid YAML."""
 
     def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
         try:
@@ -591,7 +600,7 @@ class _Constructor(yaml.SafeLoader):  # type: ignore[misc]
             return self.construct_scalar(node)
 
 
-_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
 def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
@@ -615,13 +624,11 @@ def parse_front_matter(raw: str, start_line: int, end_line: int) -> FrontMatter:
     line of the opening ``---``.  Problems are returned, never raised."""
     base = start_line  # YAML line 0 is file line start_line + 1
     problems: list[YamlProblem] = []
+    loader = _Loader(raw)
     try:
-        loader = _Loader(raw)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
+        node = loader.get_single_node()
     except yaml.YAMLError as exc:
+        loader.dispose()
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = base + 1 + (mark.line if mark else 0)
         col = (mark.column + 1) if mark else 1
@@ -634,8 +641,17 @@ def parse_front_matter(raw: str, start_line: int, end_line: int) -> FrontMatter:
         problems.append(YamlProblem("syntax", f"invalid YAML: {msg}", line, col))
         return FrontMatter(raw, None, start_line, end_line, problems=tuple(problems))
     except RecursionError:
+        loader.dispose()
         problems.append(YamlProblem("syntax", "invalid YAML: nesting too deep", base + 1, 1))
         return FrontMatter(raw, None, start_line, end_line, problems=tuple(problems))
+    try:
+        return _front_matter_from_node(loader, node, raw, start_line, end_line, base, problems)
+    finally:
+        loader.dispose()
+
+
+def _front_matter_from_node(loader: yaml.SafeLoader, node: yaml.Node | None, raw: str, start_line: int,
+                            end_line: int, base: int, problems: list[YamlProblem]) -> FrontMatter:
     if node is None:
         return FrontMatter(raw, {}, start_line, end_line)
     if _expanded_size(node, {}) > MAX_YAML_NODES:
@@ -661,9 +677,7 @@ def parse_front_matter(raw: str, start_line: int, end_line: int) -> FrontMatter:
             key_positions[key] = pos
             value_positions[key] = (base + 1 + vnode.start_mark.line, vnode.start_mark.column + 1)
     try:
-        constructor = _Constructor("")
-        data = constructor.construct_document(node)
-        constructor.dispose()
+        data = loader.construct_document(node)
     except (yaml.YAMLError, RecursionError, TypeError, ValueError) as exc:
         problems.append(YamlProblem("syntax", f"invalid YAML: {exc}", base + 1, 1))
         return FrontMatter(raw, None, start_line, end_line, key_positions, value_positions, tuple(problems))

@@ -88,9 +88,8 @@ def looks_binary(data: bytes) -> bool:
     return not ((even > half * 0.3 and odd == 0) or (odd > half * 0.3 and even == 0))
 
 
-def read_document(abspath: Path, rel: str, *, max_size: int, doc_type: str) -> Loaded:
-    """Read and parse one file.  Never raises for anything the file contains
-    or any way the file cannot be read."""
+def read_bytes(abspath: Path, rel: str, *, max_size: int) -> bytes | Loaded:
+    """The file's bytes, or a failed :class:`Loaded` saying why there are none."""
     try:
         st = abspath.stat()
     except OSError as exc:
@@ -107,6 +106,15 @@ def read_document(abspath: Path, rel: str, *, max_size: int, doc_type: str) -> L
         return _failed(abspath, rel, "ENC001", _os_message(exc, abspath))
     if len(data) > max_size:  # grew since stat
         return _failed(abspath, rel, "ENC003", f"file is over the limit of {max_size:,} bytes; skipped")
+    return data
+
+
+def read_document(abspath: Path, rel: str, *, max_size: int, doc_type: str) -> Loaded:
+    """Read and parse one file.  Never raises for anything the file contains
+    or any way the file cannot be read."""
+    data = read_bytes(abspath, rel, max_size=max_size)
+    if isinstance(data, Loaded):
+        return data
     return load_bytes(abspath, rel, data, doc_type=doc_type)
 
 
