@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install check fix test ci-check lint bench build-index
+.PHONY: install check fix test ci-check lint bench build-index schemas
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,11 @@ test: $(TEST_STAMP)  ## run the test suite
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check pipeline tests bench
 
+schemas: $(STAMP)  ## regenerate schemas/*.schema.json from pipeline/schema.py
+	$(BIN)/corpus schema
+
 ci-check: $(TEST_STAMP)  ## what CI runs after the tests
+	$(BIN)/corpus schema --check
 	$(BIN)/corpus check corpus/
 	$(BIN)/corpus build-index --check
 

@@ -304,6 +304,47 @@ def build_index(root: Path | None, check: bool, show_diff: bool, config_path: Pa
     sys.exit(EXIT_FINDINGS if failed or (check and changed) else EXIT_OK)
 
 
+@cli.command()
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; exit 1 with a diff if schemas/ is not what the models generate.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder to write into (default: schemas/ beside pyproject.toml).")
+@_config_option
+@_guard
+def schema(check_only: bool, out_dir: Path | None, config_path: Path | None) -> None:
+    """Write the JSON Schema of each doc type's front-matter to schemas/<type>.schema.json."""
+    from pipeline.schema import schema_files
+
+    config = _config(config_path, [])
+    folder = out_dir if out_dir is not None else config.project_dir / "schemas"
+    files = schema_files(folder)
+    stale = [f for f in files if f.stale]
+    if check_only:
+        for f in stale:
+            name = f.path.name
+            diff = difflib.unified_diff((f.current or "").splitlines(keepends=True),
+                                        (f.wanted or "").splitlines(keepends=True),
+                                        fromfile=f"a/{name}" if f.current is not None else "/dev/null",
+                                        tofile=f"b/{name}" if f.wanted is not None else "/dev/null")
+            click.echo("".join(diff), nl=False)
+        if stale:
+            click.echo(f"{len(stale)} schema file{'s are' if len(stale) != 1 else ' is'} stale in {folder}; "
+                       "run `corpus schema` (or `make schemas`) and commit the result.", err=True)
+            sys.exit(EXIT_FINDINGS)
+        click.echo(f"{len(files)} schema files in {folder} are up to date.")
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in stale:
+        if f.wanted is None:
+            f.path.unlink()
+            click.echo(f"removed {f.path}")
+        else:
+            f.path.write_text(f.wanted, encoding="utf-8", newline="\n")
+            click.echo(f"wrote {f.path}")
+    if not stale:
+        click.echo(f"{len(files)} schema files in {folder} are up to date.")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="corpus", standalone_mode=False)

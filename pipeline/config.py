@@ -35,13 +35,21 @@ class TypeRule(_Strict):
 
 class SectionRequirement(_Strict):
     """A section a doc type must have: a heading containing one of ``titles``
-    whose section holds ``holds`` ("math" | "code" | "table")."""
+    whose section holds ``holds`` ("math" | "code" | "table").
+
+    ``min_rows``/``min_columns`` apply to tables (data rows, not the header);
+    ``languages``, when set, lists the fence languages that count as code
+    (default: any programming language; see pipeline/rules/sections.py);
+    ``exclude_titles`` are phrases that contain a title without meaning it
+    (对比学习 is contrastive learning, not a comparison)."""
 
     name: str
     titles: list[str]
+    exclude_titles: list[str] = Field(default_factory=list, alias="exclude-titles")
     holds: Literal["math", "code", "table"]
-    min_rows: int = 2
-    min_columns: int = 2
+    min_rows: int = Field(default=2, ge=1)
+    min_columns: int = Field(default=2, ge=1)
+    languages: list[str] = Field(default_factory=list)
 
 
 def _default_types() -> list[TypeRule]:
@@ -54,7 +62,8 @@ def _default_sections() -> dict[str, list[SectionRequirement]]:
         "note": [
             SectionRequirement(name="公式", titles=["公式", "Formula", "Equation"], holds="math"),
             SectionRequirement(name="代码", titles=["代码", "Code"], holds="code"),
-            SectionRequirement(name="对比表", titles=["对比", "Comparison"], holds="table"),
+            SectionRequirement(name="对比表", titles=["对比", "Comparison"], holds="table",
+                               exclude_titles=["对比学习", "对比损失", "对比解码", "对比度"]),
         ]
     }
 

@@ -21,8 +21,11 @@ _REGISTRY: dict[str, type[Rule]] = {}
 _MODULES = (
     "pipeline.rules.encoding",
     "pipeline.rules.frontmatter",
+    "pipeline.rules.schema",
     "pipeline.rules.structure",
     "pipeline.rules.index",
+    "pipeline.rules.sections",
+    "pipeline.rules.language",
 )
 _loaded = False
 
