@@ -198,10 +198,11 @@ def lighten(doc: Document) -> Document:
     """The document without what cross-file rules never read (tokens, text,
     code, math, tables): small enough to send between processes and to cache
     for every note of a large corpus."""
-    # Index READMEs keep their text: the index rules compare it with what
-    # would be generated from every other note.
-    text = doc.text if doc.doc_type == "index" else ""
-    light = replace(doc, text=text, tokens=(), math=(), code_blocks=(), tables=())
+    # Index READMEs (a handful) stay whole: the index rules compare their text
+    # and tokens with what would be generated from every other note.
+    if doc.doc_type == "index":
+        return doc
+    light = replace(doc, text="", tokens=(), math=(), code_blocks=(), tables=())
     # Keep the line table so positions computed from offsets stay right.
     light.__dict__["line_starts"] = doc.line_starts
     return light

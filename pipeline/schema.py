@@ -61,7 +61,7 @@ def _to_date(value: Any) -> Any:
     raise PydanticCustomError("date_type", "must be a date", {})
 
 
-NOTE_ID = r"^(?:\d{1,3}|S\d{1,3})$"
+NOTE_ID = r"^(?:\d{1,6}|S\d{1,5})$"
 KEY = r"^[a-z0-9][a-z0-9_-]*$"
 LANG = r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$"
 WIKI_LINK = r"^\[\[[^\[\]\n]+\]\]$"

@@ -126,11 +126,15 @@ def _is_note(doc: Document) -> bool:
 class _IndexRule(Rule):
     # Files outside the corpus root (``corpus check some/other.md``) have no
     # section to be compared with: the IDX rules skip them.
+    needs_corpus = True
+
     def applies_to(self, doc: Document) -> bool:
         return _is_index(doc) and not posixpath.isabs(doc.path)
 
 
 class _NoteRule(Rule):
+    needs_corpus = True
+
     def applies_to(self, doc: Document) -> bool:
         return _is_note(doc) and not posixpath.isabs(doc.path)
 
