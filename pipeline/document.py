@@ -233,7 +233,9 @@ _WIKI = re.compile(r"(!?)\[\[([^\[\]\n|#]*)(#[^\[\]\n|]*)?(?:\|([^\[\]\n]*))?\]\
 _SUPPRESS = re.compile(
     r"<!--\s*corpus:\s*(disable-next-line|disable|enable)\b\s*([A-Za-z0-9_,\s-]*?)\s*-->"
 )
-_EXPLICIT_ID = re.compile(r"""<a\s[^>]*?\b(?:id|name)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+# id= on any element (GitHub keeps them, prefixed "user-content-"), name= on <a>.
+_EXPLICIT_ID = re.compile(r"""<(?:[A-Za-z][\w-]*\s[^>]*?(?<![\w-])id|a\s[^>]*?(?<![\w-])name)\s*=\s*["']([^"']+)["']""",
+                          re.IGNORECASE)
 _ATTR_ID = re.compile(r"\{#([^\s}]+)[^}]*\}")
 _INLINE_DEST = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]*)")
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -497,10 +499,12 @@ class _Builder:
             col0 = idx + 2 if idx >= 0 else 0
             while col0 < len(line_text) and line_text[col0] in " \t":
                 col0 += 1
-            raw = line_text[col0:].split()[0] if line_text[col0:].split() else ref.get("href", "")
-            if raw.startswith("<") and raw.endswith(">"):
-                raw = raw[1:-1]
+            rest = line_text[col0:]
+            if rest.startswith("<") and ">" in rest:  # <dest with spaces> keeps its spaces
+                raw = rest[1:rest.index(">")]
                 col0 += 1
+            else:
+                raw = rest.split()[0] if rest.split() else ref.get("href", "")
             start = self.offset(line0, col0)
             out.append(Link("definition", raw, "", line0 + 1, col0 + 1, start, start + len(raw), label))
         return out
