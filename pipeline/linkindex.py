@@ -525,24 +525,28 @@ class LinkIndex:
         return WikiResolution("missing")
 
     def closest_wiki(self, path: str) -> str | None:
-        """A did-you-mean for a missing wiki target, written as a vault path without .md."""
-        name = posixpath.basename(path)
+        """A did-you-mean for a missing wiki target: a file whose name is nearly
+        the same, written as Obsidian would (the bare name when it is unique in
+        the vault, else the vault path), without ".md"."""
         has_ext = bool(posixpath.splitext(path)[1])
-        stems = sorted({(f if has_ext else _strip_md(f)) for f in self.corpus.files
-                        if has_ext or f.endswith(".md")})
-        # Compare the whole path when one was written, else the file name.
-        if "/" in path:
-            close = difflib.get_close_matches(path, stems, n=1, cutoff=0.6)
-            if close:
-                return close[0]
-        by_stem: dict[str, list[str]] = defaultdict(list)
-        for s in stems:
-            by_stem[posixpath.basename(s)].append(s)
-        close = difflib.get_close_matches(name, sorted(by_stem), n=1, cutoff=0.6)
-        if not close:
+        name = posixpath.basename(path).casefold()
+        best: tuple[float, int, str] | None = None
+        for rel in self.corpus.files:
+            if not has_ext and not rel.endswith(".md"):
+                continue
+            written = rel if has_ext else _strip_md(rel)
+            score = difflib.SequenceMatcher(None, name, posixpath.basename(written).casefold()).ratio()
+            if score < 0.85:
+                continue
+            key = (-score, _distance(written, path), written)
+            if best is None or key < best:
+                best = key
+        if best is None:
             return None
-        found = by_stem[close[0]]
-        return close[0] if len(found) == 1 else found[0]
+        written = best[2]
+        base = posixpath.basename(written)
+        unique = len(self.by_name.get(base if has_ext else base + ".md", [])) == 1
+        return base if unique and "/" not in path else written
 
     # -- note ids --------------------------------------------------------------
     @property
@@ -647,8 +651,9 @@ def find_wiki_heading(doc: Document, parts: list[str]) -> tuple[bool, str | None
             titles = [s.title for s in candidates] if index else [s.title for s in doc.all_sections]
             by_key = {wiki_heading_key(t): t for t in titles}
             close = difflib.get_close_matches(key, sorted(by_key), n=1, cutoff=0.5)
-            prefixed = [k for k in sorted(by_key) if k.startswith(key)] if key else []
-            pick = prefixed[0] if prefixed else (close[0] if close else None)
+            # "面试题" for "8. 面试题库（12 题）": a heading that contains the words is the likeliest.
+            containing = sorted((k for k in by_key if key and key in k), key=len)
+            pick = containing[0] if containing else (close[0] if close else None)
             return False, by_key[pick] if pick else None
         scope = list(match.children)
     return True, None
