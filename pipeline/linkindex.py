@@ -35,6 +35,7 @@ from urllib.parse import unquote
 
 import yaml
 
+from pipeline.loader import read_document
 from pipeline.slug import slug
 
 if TYPE_CHECKING:
@@ -98,6 +99,20 @@ class Resolved:
     status: str
     rel: str  # normalized path relative to the corpus root ("" when outside)
     climbed: str = ""  # for "outside": the path as resolved beyond the root
+
+
+def classify_path(from_rel: str, path: str) -> tuple[str, str]:
+    """("absolute" | "outside" | "inside", normalized path from the root) of a
+    decoded relative path written in note ``from_rel``.  Pure: no listing."""
+    if path.startswith("/") or _WINDOWS_PATH.match(path) or path.startswith("\\\\"):
+        return "absolute", ""
+    folder = note_folder(from_rel)
+    normalized = posixpath.normpath(posixpath.join(folder, path) if folder else path)
+    if normalized == ".":
+        normalized = ""
+    if normalized == ".." or normalized.startswith("../"):
+        return "outside", normalized
+    return "inside", normalized
 
 
 def note_folder(rel: str) -> str:
@@ -237,17 +252,20 @@ def _compose(doc: Document) -> yaml.Node | None:
 
 
 def _scalar_position(doc: Document, node: yaml.ScalarNode) -> tuple[int, int, int, int]:
-    """(line, column, start, end) of a scalar's text; offsets -1 when inexact."""
+    """(line, column, start, end) of a scalar's text; offsets -1 when the value
+    is not written verbatim (escapes, folded lines).  Uses the front-matter's
+    raw YAML, not ``doc.text``, so it works on light documents too."""
     fm = doc.front_matter
     assert fm is not None
     line = fm.start_line + 1 + node.start_mark.line
     column = node.start_mark.column + 1
-    quoted = node.style in ("'", '"')
-    if quoted:
+    if node.style in ("'", '"'):
         column += 1
-    start = doc.offset(line, column)
     value = str(node.value)
-    if "\n" not in value and doc.text.startswith(value, start):
+    raw_lines = fm.raw.split("\n")
+    raw_line = raw_lines[node.start_mark.line].rstrip("\r") if node.start_mark.line < len(raw_lines) else ""
+    if "\n" not in value and raw_line[column - 1:column - 1 + len(value)] == value:
+        start = doc.offset(line, column)
         return line, column, start, start + len(value)
     return line, column, -1, -1
 
@@ -361,6 +379,7 @@ class LinkIndex:
 
     corpus: Corpus
     _anchors: dict[str, frozenset[str]] = field(default_factory=dict)
+    _texts: dict[str, str] = field(default_factory=dict)
     _ids: dict[str, list[str]] | None = None
 
     # -- file listing ---------------------------------------------------------
@@ -405,14 +424,10 @@ class LinkIndex:
     # -- relative links -------------------------------------------------------
     def resolve(self, from_rel: str, path: str) -> Resolved:
         """Resolve a decoded relative path written in note ``from_rel``."""
-        if path.startswith("/") or _WINDOWS_PATH.match(path) or path.startswith("\\\\"):
+        where, normalized = classify_path(from_rel, path)
+        if where == "absolute":
             return Resolved("absolute", "")
-        folder = note_folder(from_rel)
-        joined = posixpath.join(folder, path) if folder else path
-        normalized = posixpath.normpath(joined)
-        if normalized == ".":
-            normalized = ""
-        if normalized == ".." or normalized.startswith("../"):
+        if where == "outside":
             return Resolved("outside", "", normalized)
         if not path.endswith("/") and self.is_file(normalized):
             return Resolved("file", normalized)
@@ -483,6 +498,17 @@ class LinkIndex:
 
     def document(self, rel: str) -> Document | None:
         return self.corpus.document(rel)
+
+    def text_of(self, doc: Document) -> str:
+        """The full text of a document, read again when it is a light one
+        (block references need it; headings and anchors do not)."""
+        if doc.text or doc.path not in self.files:
+            return doc.text
+        if doc.path not in self._texts:
+            loaded = read_document(self.corpus.root / doc.path, doc.path,
+                                   max_size=self.corpus.config.settings.max_file_size, doc_type=doc.doc_type)
+            self._texts[doc.path] = loaded.document.text if loaded.document is not None else ""
+        return self._texts[doc.path]
 
     # -- wiki-links ------------------------------------------------------------
     def resolve_wiki(self, from_rel: str, path: str) -> WikiResolution:
@@ -627,7 +653,7 @@ def looks_like_id(target: str) -> bool:
     return bool(re.fullmatch(r"[A-Za-z]{0,3}\d{1,4}[A-Za-z]?", target))
 
 
-def find_wiki_heading(doc: Document, parts: list[str]) -> tuple[bool, str | None]:
+def find_wiki_heading(doc: Document, parts: list[str], text: str | None = None) -> tuple[bool, str | None]:
     """Does ``[[note#A#B]]``'s heading path exist in ``doc``?  (ok, suggestion).
 
     Each part must match a heading nested under the previous part's heading,
@@ -637,7 +663,7 @@ def find_wiki_heading(doc: Document, parts: list[str]) -> tuple[bool, str | None
     last = parts[-1]
     if last.startswith("^"):
         block = last[1:]
-        ids = set(_BLOCK_ID.findall(doc.text))
+        ids = set(_BLOCK_ID.findall(doc.text if text is None else text))
         if block in ids:
             return True, None
         close = difflib.get_close_matches(block, sorted(ids), n=1, cutoff=0.6)

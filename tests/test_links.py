@@ -107,3 +107,25 @@ def test_whole_corpus_orphans_and_duplicates(tmp_path: Path) -> None:
     result = Checker(config, select=["LNK011", "LNK012"]).check_paths([tmp_path])
     got = sorted((Path(d.path).name, d.code) for d in result.diagnostics)
     assert got == [("03_dup.md", "LNK011"), ("03_n.md", "LNK012")]
+
+
+def test_light_documents_keep_positions_fixes_and_block_references(tmp_path: Path) -> None:
+    """Cross-file rules run on light documents (no text, no tokens): findings,
+    front-matter positions, fixes and block references must not depend on the text."""
+    config = write(tmp_path, {
+        "A/note.md": ('---\ntitle: N\nrelated:\n  - "[[Nope]]"\n---\n\n# N\n\n'
+                      "[m](./moved.md) [[other#^blk]] [[other#^gone]] [x](./other.md#Key)\n"),
+        "A/other.md": "# O\n\n## Key\n\ntext ^blk\n",
+        "B/moved.md": "# M\n",
+    })
+    result = Checker(config, select=["LNK"]).check_paths([tmp_path / "A/note.md"])
+    got = [(d.code, d.line, d.column, d.fixable) for d in result.diagnostics]
+    assert got == [("LNK006", 4, 8, False), ("LNK001", 9, 5, True), ("LNK008", 9, 34, False),
+                   ("LNK005", 9, 62, True)]
+
+
+def test_files_outside_the_root_are_not_link_checked(tmp_path: Path) -> None:
+    config = write(tmp_path / "corpus", {"n.md": "# N\n"})
+    (tmp_path / "outside.md").write_text("# O\n\n[x](./nope.md) [[nope]] [y](../../z.md)\n", encoding="utf-8")
+    result = Checker(config, select=["LNK"]).check_paths([tmp_path / "outside.md"])
+    assert result.diagnostics == []

@@ -21,6 +21,7 @@ from pipeline.document import Document, Link
 from pipeline.linkindex import (
     LinkIndex,
     Target,
+    classify_path,
     encode_link_path,
     find_wiki_heading,
     front_matter_wikilinks,
@@ -66,10 +67,16 @@ def _destinations(doc: Document) -> Iterator[_Checked]:
             continue
         if link.kind == "image" and link.start < 0:
             continue
-        if link.start >= 0 and doc.text[link.start:link.end] != link.target:
+        if link.start >= 0 and doc.text and doc.text[link.start:link.end] != link.target:
             link = Link(link.kind, link.target, link.text, link.line, link.column, -1, -1, link.label)
         raw_path = re.split(r"[?#]", link.target.strip(), maxsplit=1)[0]
         yield _Checked(link, split_target(link.target), raw_path)
+
+
+def _outside_root(doc: Document) -> bool:
+    """A file checked from outside the corpus root has an absolute path: its
+    links cannot be resolved in the corpus graph, so the link rules skip it."""
+    return doc.path.startswith("/") or bool(re.match(r"^[A-Za-z]:[\\/]", doc.path))
 
 
 def _what(link: Link) -> str:
@@ -134,11 +141,14 @@ class BrokenLink(Rule):
     """
 
     code = "LNK001"
+    needs_corpus = True
     name = "broken-link"
     summary = "Relative link or image points to a file that does not exist"
     fixable = True
 
     def check(self, doc: Document, ctx: Context) -> Iterable[Finding]:
+        if _outside_root(doc):
+            return
         index = link_index(ctx)
         for item in _destinations(doc):
             link, target = item.link, item.target
@@ -221,7 +231,9 @@ class LinkOutsideCorpus(Rule):
     summary = "Link points outside the corpus root"
 
     def check(self, doc: Document, ctx: Context) -> Iterable[Finding]:
-        index = link_index(ctx)
+        if _outside_root(doc):
+            return
+        # Pure (this note and its path only), so it runs with the per-note rules and its result can be cached.
         if "file:" in doc.text:
             # markdown-it and GitHub refuse file: URLs, so they never become links: find them in the source.
             for line in _inline_lines(doc):
@@ -234,19 +246,15 @@ class LinkOutsideCorpus(Rule):
             what = _what(link)
             if target.scheme is not None or not target.path:
                 continue
-            res = index.resolve(doc.path, target.path)
-            if res.status == "outside":
+            where, _normalized = classify_path(doc.path, target.path)
+            if where == "outside":
                 yield Finding(link.line, link.column,
                               f'{what} "{item.raw_path}" leads outside the corpus root: it works only on a machine '
                               "that has that file; move the file into the corpus or link its public URL")
-            elif res.status == "absolute":
-                inside = target.path.lstrip("/")
-                hint = ""
-                if index.is_file(inside):
-                    hint = f'; did you mean "{relative_link(doc.path, inside)}"?'
+            elif where == "absolute":
                 yield Finding(link.line, link.column,
                               f'{what} "{item.raw_path}" is an absolute path, which works on one machine only: '
-                              f"write it relative to this note{hint}")
+                              "write it relative to this note")
 
 
 # ---------------------------------------------------------------------- anchors
@@ -292,11 +300,14 @@ class BrokenAnchor(Rule):
     """
 
     code = "LNK005"
+    needs_corpus = True
     name = "broken-anchor"
     summary = "Link fragment matches no heading or anchor of its target"
     fixable = True
 
     def check(self, doc: Document, ctx: Context) -> Iterable[Finding]:
+        if _outside_root(doc):
+            return
         index = link_index(ctx)
         for item in _destinations(doc):
             link, target = item.link, item.target
@@ -547,10 +558,13 @@ class UnresolvedWikiLink(Rule):
     """
 
     code = "LNK006"
+    needs_corpus = True
     name = "unresolved-wiki-link"
     summary = "Wiki-link matches no file in the vault"
 
     def check(self, doc: Document, ctx: Context) -> Iterable[Finding]:
+        if _outside_root(doc):
+            return
         index = link_index(ctx)
         for wiki in _wikilinks(doc):
             path = wiki.target.partition("#")[0].strip()
@@ -588,10 +602,13 @@ class AmbiguousWikiLink(Rule):
     """
 
     code = "LNK007"
+    needs_corpus = True
     name = "ambiguous-wiki-link"
     summary = "Wiki-link target matches several files"
 
     def check(self, doc: Document, ctx: Context) -> Iterable[Finding]:
+        if _outside_root(doc):
+            return
         index = link_index(ctx)
         for wiki in _wikilinks(doc):
             path = wiki.target.partition("#")[0].strip()
@@ -634,10 +651,13 @@ class MissingWikiHeading(Rule):
     """
 
     code = "LNK008"
+    needs_corpus = True
     name = "missing-wiki-heading"
     summary = "Wiki-link heading or block is not in the target note"
 
     def check(self, doc: Document, ctx: Context) -> Iterable[Finding]:
+        if _outside_root(doc):
+            return
         index = link_index(ctx)
         for wiki in _wikilinks(doc):
             path, hash_sign, heading = wiki.target.partition("#")
@@ -651,7 +671,8 @@ class MissingWikiHeading(Rule):
             if target_doc is None:
                 continue
             parts = [p.strip() for p in parts if p.strip()]
-            ok, suggestion = find_wiki_heading(target_doc, parts)
+            text = index.text_of(target_doc) if parts[-1].startswith("^") else None
+            ok, suggestion = find_wiki_heading(target_doc, parts, text)
             if ok:
                 continue
             where = "this note" if res.rel == doc.path else posixpath.basename(res.rel)
@@ -693,10 +714,13 @@ class UnresolvedRelated(Rule):
     """
 
     code = "LNK009"
+    needs_corpus = True
     name = "unresolved-related"
     summary = "Related entry names no existing note"
 
     def check(self, doc: Document, ctx: Context) -> Iterable[Finding]:
+        if _outside_root(doc):
+            return
         entries = related_entries(doc)
         if not entries:
             return
@@ -748,10 +772,13 @@ class SelfRelated(Rule):
     """
 
     code = "LNK010"
+    needs_corpus = True
     name = "self-related"
     summary = "Note lists itself in related"
 
     def check(self, doc: Document, ctx: Context) -> Iterable[Finding]:
+        if _outside_root(doc):
+            return
         entries = related_entries(doc)
         if not entries:
             return
@@ -930,6 +957,7 @@ class DeadExternalLink(Rule):
     """
 
     code = "LNK014"
+    needs_corpus = True
     name = "dead-external-link"
     summary = "External link does not answer successfully"
     severity = Severity.WARNING
@@ -939,14 +967,7 @@ class DeadExternalLink(Rule):
         if not (ctx.cache.get(ONLINE_FLAG) or settings.online):
             return
         ignore = [re.compile(p) for p in settings.ignore_urls]
-        wanted: list[tuple[Link, str]] = []
-        for link, url in _external(doc):
-            if split_target(url).scheme not in ("http", "https") or url_problem(url):
-                continue
-            request_url = urldefrag(url)[0]
-            if any(rx.match(url) for rx in ignore):
-                continue
-            wanted.append((link, request_url))
+        wanted = _requested(doc, ignore)
         if not wanted:
             return
         checker = ctx.cache.get(_CHECKER_KEY)
@@ -956,8 +977,26 @@ class DeadExternalLink(Rule):
             cache = LinkCache(ctx.config.project_dir / CACHE_FILE, options.cache_seconds)
             checker = OnlineChecker(options, cache)
             ctx.cache[_CHECKER_KEY] = checker
+            # This rule runs note after note; ask for every checked note's URLs at once, so the
+            # thread pool is full and each URL is requested once per run.
+            loaded = getattr(ctx.corpus, "_loaded", {})
+            everything = [url for item in loaded.values() if item.document is not None
+                          for _link, url in _requested(item.document, ignore)]
+            checker.check([*everything, *(url for _link, url in wanted)])
         results = checker.check(url for _link, url in wanted)
         for link, url in wanted:
             result = results[url]
             if not result.ok:
                 yield Finding(link.line, link.column, f'"{url}" {result.describe()}')
+
+
+def _requested(doc: Document, ignore: list[re.Pattern[str]]) -> list[tuple[Link, str]]:
+    """(link, URL to request) for the well-formed http(s) links of a document."""
+    out: list[tuple[Link, str]] = []
+    for link, url in _external(doc):
+        if split_target(url).scheme not in ("http", "https") or url_problem(url):
+            continue
+        if any(rx.match(url) for rx in ignore):
+            continue
+        out.append((link, urldefrag(url)[0]))
+    return out
