@@ -237,18 +237,32 @@ class RelatedEntry:
     end: int = -1
 
 
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Compositions by front-matter text: every link rule asks for the same note's
+# front-matter, and composing YAML is the slowest step of the link checks.
+_COMPOSED: dict[str, yaml.Node | None] = {}
+_COMPOSED_MAX = 4096
+
+
 def _compose(doc: Document) -> yaml.Node | None:
     fm = doc.front_matter
     if fm is None or fm.data is None:
         return None  # invalid YAML is the front-matter rules' finding
+    if fm.raw in _COMPOSED:
+        return _COMPOSED[fm.raw]
+    node: yaml.Node | None
     try:
-        loader = yaml.SafeLoader(fm.raw)
+        loader = _YamlLoader(fm.raw)
         try:
-            return loader.get_single_node()
+            node = loader.get_single_node()
         finally:
             loader.dispose()
     except (yaml.YAMLError, RecursionError):
-        return None
+        node = None
+    if len(_COMPOSED) >= _COMPOSED_MAX:
+        _COMPOSED.clear()
+    _COMPOSED[fm.raw] = node
+    return node
 
 
 def _scalar_position(doc: Document, node: yaml.ScalarNode) -> tuple[int, int, int, int]:
@@ -380,6 +394,7 @@ class LinkIndex:
     corpus: Corpus
     _anchors: dict[str, frozenset[str]] = field(default_factory=dict)
     _texts: dict[str, str] = field(default_factory=dict)
+    _closest: dict[str, str | None] = field(default_factory=dict)
     _ids: dict[str, list[str]] | None = None
 
     # -- file listing ---------------------------------------------------------
@@ -408,6 +423,15 @@ class LinkIndex:
         out: dict[str, list[str]] = defaultdict(list)
         for rel in self.corpus.files:
             out[posixpath.basename(rel).casefold()].append(rel)
+        return dict(out)
+
+    @cached_property
+    def _stems(self) -> dict[str, list[tuple[str, str, str]]]:
+        """Extension -> (lower-cased stem, folder, path): the did-you-mean table."""
+        out: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        for rel in self.corpus.files:
+            stem, ext = posixpath.splitext(posixpath.basename(rel))
+            out[ext.lower()].append((stem.casefold(), note_folder(rel), rel))
         return dict(out)
 
     def is_file(self, rel: str) -> bool:
@@ -456,24 +480,31 @@ class LinkIndex:
         must not suggest "VLM_Advances/README.md"."""
         if posixpath.basename(rel).casefold() in _GENERIC_NAMES:
             return None  # every folder has one: any suggestion would be a guess
+        if rel in self._closest:
+            return self._closest[rel]
         stem, ext = posixpath.splitext(posixpath.basename(rel))
         folder = note_folder(rel)
+        a = stem.casefold()
+        matcher = difflib.SequenceMatcher(None)
+        matcher.set_seq2(a)  # difflib caches what it learns about the fixed side
         best: tuple[float, int, str] | None = None
-        for candidate in self.corpus.files:
-            c_stem, c_ext = posixpath.splitext(posixpath.basename(candidate))
-            if c_ext.lower() != ext.lower():
-                continue
-            a, b = stem.casefold(), c_stem.casefold()
-            score = difflib.SequenceMatcher(None, a, b).ratio()
-            same_folder = note_folder(candidate) == folder
-            if same_folder and len(a) >= 3 and len(b) >= 3 and (a.startswith(b) or b.startswith(a)):
+        for b, c_folder, candidate in self._stems.get(ext.lower(), []):
+            # ratio() >= 0.85 needs lengths within that ratio: most files are rejected here, cheaply.
+            shorter, longer = sorted((len(a), len(b)))
+            score = 0.0
+            if 2 * shorter >= 0.85 * (shorter + longer):
+                matcher.set_seq1(b)
+                if matcher.quick_ratio() >= 0.85:
+                    score = matcher.ratio()
+            if c_folder == folder and shorter >= 3 and (a.startswith(b) or b.startswith(a)):
                 score = max(score, 0.85)  # "11_Connector" for "11_Connector_MLP"
             if score < 0.85:
                 continue
             key = (-score, _distance(candidate, rel), candidate)
             if best is None or key < best:
                 best = key
-        return best[2] if best else None
+        self._closest[rel] = best[2] if best else None
+        return self._closest[rel]
 
     def missing_folder(self, rel: str) -> str | None:
         """The first folder of ``rel`` that does not exist, if any."""
