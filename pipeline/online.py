@@ -170,6 +170,10 @@ class LinkCache:
         data = json.dumps({"version": CACHE_VERSION, "entries": fresh}, ensure_ascii=False, indent=1, sort_keys=True)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            ignore = self.path.parent / ".gitignore"
+            if not ignore.exists():  # the cache never belongs in version control
+                ignore.write_text("# Created by corpus: nothing here belongs in version control.\n*\n",
+                                  encoding="ascii")
             fd, tmp = tempfile.mkstemp(prefix=".links.", suffix=".tmp", dir=self.path.parent)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -188,7 +188,7 @@ def test_cache_round_trip_expiry_and_atomic_write(tmp_path: Path) -> None:
     cache.put(UrlResult("https://a.example.com", True, 200, "", now))
     cache.put(UrlResult("https://b.example.com", False, 404, "", now))  # failures are not kept
     cache.save()
-    assert sorted(p.name for p in path.parent.iterdir()) == ["links.json"]  # no temp file left
+    assert sorted(p.name for p in path.parent.iterdir()) == [".gitignore", "links.json"]  # no temp file left
     again = LinkCache(path, max_age=3600)
     assert again.get("https://a.example.com") is not None
     assert again.get("https://b.example.com") is None

@@ -353,7 +353,9 @@ _FILE_URL = re.compile(r"\]\(\s*<?(file:[^\s)>]*)", re.IGNORECASE)
 _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")
 _MATH_SPAN = re.compile(r"\$\$.+?\$\$|(?<![\\$])\$[^$\n]+?\$|\\\(.+?\\\)")
 _HTML_SPAN = re.compile(r"<[A-Za-z/!][^>\n]*>")
-_FULL_REFERENCE = re.compile(r"(?<![\w\\])\[((?:[^\[\]\\\n]|\\.)+)\]\[((?:[^\[\]\\\n]|\\.)*)\](?![(\[:])")
+# ASCII only before the bracket: "dp[i][j]" is indexing, but "详见[原论文][clip]" is a reference.
+_FULL_REFERENCE = re.compile(r"(?<![A-Za-z0-9_\\])\[((?:[^\[\]\\\n]|\\.)+)\]\[((?:[^\[\]\\\n]|\\.)*)\](?![(\[:])")
+_CITATION = re.compile(r"\d+(?:[-,]\s*\d+)*")
 _BRACKETS = re.compile(r"\[((?:[^\[\]\\\n]|\\.)*)\]")
 _DEFINITION_LINE = re.compile(r"^ {0,3}(?:>\s*)*\[((?:[^\[\]\\]|\\.)+)\]:")
 
@@ -391,8 +393,9 @@ class UndefinedReference(Rule):
     """## What it does
     Reports a full or collapsed reference link, `[text][label]` or
     `[text][]`, whose label has no definition (`[label]: url`) in the note.
-    Brackets in code spans and math are ignored, and so is indexing such as
-    `dp[i][j]` (a word character right before the bracket).
+    Brackets in code spans and math are ignored, and so are indexing such as
+    `dp[i][j]` (a Latin letter or digit right before the bracket) and
+    numbered citations such as `文献[1][2]`.
 
     ## Why is this bad?
     Without a definition, Markdown renders the brackets as plain text: the
@@ -431,6 +434,8 @@ class UndefinedReference(Rule):
                 key = normalizeReference(label)
                 if not key or key.startswith("^") or key in doc.references:
                     continue
+                if _CITATION.fullmatch(m.group(1)) and _CITATION.fullmatch(m.group(2) or "0"):
+                    continue  # "如文献[1][2]所述": numbered citations, not a reference link
                 column = (m.start(1) if collapsed else m.start(2)) + 1
                 close = difflib.get_close_matches(key, sorted(defined), n=1, cutoff=0.6)
                 hint = f'; did you mean "[{defined[close[0]][0]}]"?' if close else \
