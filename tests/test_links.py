@@ -63,7 +63,8 @@ def test_unused_definition_fix_is_unsafe(tmp_path: Path) -> None:
 def test_fix_command_rewrites_the_file(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.corpus]\nroot = "."\n', encoding="utf-8")
     write(tmp_path, {"A/note.md": "# N\n\n[m](./moved.md)\n", "B/moved.md": "# M\n", "README.md": "# R\n"})
-    code = main(["fix", str(tmp_path / "A/note.md"), "--config", str(tmp_path / "pyproject.toml"), "-q"])
+    code = main(["fix", str(tmp_path / "A/note.md"), "--config", str(tmp_path / "pyproject.toml"), "-q",
+                 "--select", "LNK"])
     assert code == 0
     assert (tmp_path / "A/note.md").read_text(encoding="utf-8") == "# N\n\n[m](../B/moved.md)\n"
 
