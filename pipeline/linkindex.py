@@ -716,6 +716,12 @@ def find_wiki_heading(doc: Document, parts: list[str], text: str | None = None) 
     return True, None
 
 
+def block_ids(text: str) -> list[str]:
+    """Obsidian block ids (``^id`` ending a paragraph) in a text, sorted: what
+    ``[[note#^id]]`` links reach; part of what other notes see of a note."""
+    return sorted(set(_BLOCK_ID.findall(text)))
+
+
 def link_index(ctx: Context) -> LinkIndex:
     """The run's link index, built on first use."""
     index = ctx.cache.get(CACHE_KEY)

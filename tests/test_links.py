@@ -130,3 +130,22 @@ def test_files_outside_the_root_are_not_link_checked(tmp_path: Path) -> None:
     (tmp_path / "outside.md").write_text("# O\n\n[x](./nope.md) [[nope]] [y](../../z.md)\n", encoding="utf-8")
     result = Checker(config, select=["LNK"]).check_paths([tmp_path / "outside.md"])
     assert result.diagnostics == []
+
+
+def test_cached_runs_see_block_id_changes(tmp_path: Path) -> None:
+    """Block ids live in prose; the runner's cross-file summary must cover them,
+    or a cached [[note#^id]] verdict outlives the id."""
+    from pipeline.cache import Cache
+
+    config = write(tmp_path, {"README.md": "# R\n\n- [a](./a.md)\n- [b](./b.md)\n",
+                              "a.md": "# A\n\n[[b#^blk]]\n", "b.md": "# B\n\ntext ^blk\n"})
+
+    def run() -> list[str]:
+        cache = Cache(tmp_path / ".corpus_cache", "test")
+        return [d.code for d in Checker(config, select=["LNK"], cache=cache).check_paths([tmp_path]).diagnostics]
+
+    assert run() == []
+    (tmp_path / "b.md").write_text("# B\n\ntext ^other\n", encoding="utf-8")
+    assert run() == ["LNK008"]
+    (tmp_path / "b.md").write_text("# B\n\ntext ^blk\n", encoding="utf-8")
+    assert run() == []
