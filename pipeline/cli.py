@@ -89,10 +89,12 @@ def cli() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for per-note work [default: number of cores].")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write .corpus_cache/.")
+@click.option("--online", is_flag=True, help="Also request external links over the network (LNK014).")
 @_config_option
 @_guard
 def check(paths: tuple[Path, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], statistics: bool,
-          quiet: bool, exit_zero: bool, jobs: int | None, no_cache: bool, config_path: Path | None) -> None:
+          quiet: bool, exit_zero: bool, jobs: int | None, no_cache: bool, online: bool,
+          config_path: Path | None) -> None:
     """Check notes: files and folders (default: the configured corpus root)."""
     import os
 
@@ -103,9 +105,15 @@ def check(paths: tuple[Path, ...], fmt: str, select: tuple[str, ...], ignore: tu
     config = _config(config_path, paths)
     targets = list(paths) or [config.root]
     sel, ign = _codes(select), _codes(ignore)
-    cache = None if no_cache else Cache(config.project_dir / ".corpus_cache",
-                                        f"{config.fingerprint}|{sel}|{ign}")
+    # Network answers must not be replayed from the result cache: links.json has its own expiry.
+    online = online or config.settings.links.online
+    cache = None if (no_cache or online) else Cache(config.project_dir / ".corpus_cache",
+                                                    f"{config.fingerprint}|{sel}|{ign}")
     checker = Checker(config, sel, ign, jobs=jobs or os.cpu_count() or 1, cache=cache)
+    if online:
+        from pipeline.rules.links import ONLINE_FLAG
+
+        checker.ctx.cache[ONLINE_FLAG] = True
     result = _with_progress(lambda progress: checker.check_paths(targets, progress=progress))
     click.echo(render(result.diagnostics, fmt, files=result.files_checked, statistics=statistics, quiet=quiet),
                nl=False)

@@ -68,6 +68,27 @@ def _default_sections() -> dict[str, list[SectionRequirement]]:
     }
 
 
+class LinkSettings(_Strict):
+    """``[tool.corpus.links]``: how external links are checked (LNK014)."""
+
+    online: bool = False  # also turned on by ``corpus check --online``
+    timeout: float = Field(default=10.0, gt=0)
+    concurrency: int = Field(default=8, ge=1, le=64)
+    retries: int = Field(default=2, ge=0, le=10)
+    cache_hours: float = Field(default=168.0, alias="cache-hours", ge=0)
+    ignore_urls: list[str] = Field(default_factory=list, alias="ignore-urls")  # regexes, matched from the start
+
+    @field_validator("ignore_urls")
+    @classmethod
+    def _regexes(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a regular expression: {exc}") from None
+        return value
+
+
 class Settings(_Strict):
     root: str = "corpus"
     include: list[str] = Field(default_factory=lambda: ["**/*.md"])
@@ -83,6 +104,7 @@ class Settings(_Strict):
     follow_external_symlinks: bool = Field(default=False, alias="follow-external-symlinks")
     templates: str = "templates"
     index_templates: dict[str, str] = Field(default_factory=dict, alias="index-templates")
+    links: LinkSettings = Field(default_factory=LinkSettings)
 
     @field_validator("select", "ignore")
     @classmethod

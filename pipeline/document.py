@@ -234,9 +234,12 @@ _WIKI = re.compile(r"(!?)\[\[([^\[\]\n|#]*)(#[^\[\]\n|]*)?(?:\|([^\[\]\n]*))?\]\
 _SUPPRESS = re.compile(
     r"<!--\s*corpus:\s*(disable-next-line|disable|enable)\b\s*([A-Za-z0-9_,\s-]*?)\s*-->"
 )
-_EXPLICIT_ID = re.compile(r"""<a\s[^>]*?\b(?:id|name)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+# id= on any element (GitHub keeps them, prefixed "user-content-"), name= on <a>.
+_EXPLICIT_ID = re.compile(r"""<(?:[A-Za-z][\w-]*\s[^>]*?(?<![\w-])id|a\s[^>]*?(?<![\w-])name)\s*=\s*["']([^"']+)["']""",
+                          re.IGNORECASE)
 _ATTR_ID = re.compile(r"\{#([^\s}]+)[^}]*\}")
 _INLINE_DEST = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s)]*)")
+_MATH_SPAN = re.compile(r"\$\$.+?\$\$|(?<![\\$])\$[^$\n]+?\$")
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
@@ -437,9 +440,12 @@ class _Builder:
             elif ctype == "text" and "[[" in child.content:
                 pass  # wiki-links are scanned on the source below, with exact positions
         if "[[" in tok.content:
+            has_math = any(c.type.startswith("math_inline") for c in children)
             for m in _WIKI.finditer(self.text, span_start, span_end):
                 if self._in_code_span(m.start(), span_start):
                     continue
+                if has_math and self._in_math_span(m.start(), span_start):
+                    continue  # $[[1, 2]]$ is a matrix, not a wiki-link
                 target = m.group(2).strip() + (m.group(3) or "")
                 line, col = self.pos(m.start(2))
                 kind = "embed" if m.group(1) else "wiki"
@@ -451,6 +457,12 @@ class _Builder:
         line_start = self.text.rfind("\n", block_start, offset) + 1
         line_start = max(line_start, block_start)
         return self.text.count("`", line_start, offset) % 2 == 1
+
+    def _in_math_span(self, offset: int, block_start: int) -> bool:
+        line_start = max(self.text.rfind("\n", block_start, offset) + 1, block_start)
+        line_end = self.text.find("\n", offset)
+        line = self.text[line_start:line_end if line_end >= 0 else len(self.text)]
+        return any(m.start() <= offset - line_start < m.end() for m in _MATH_SPAN.finditer(line))
 
     def _locate(self, kind: str, href: str, text: str, cursor: int, span_start: int, span_end: int,
                 start0: int) -> tuple[Link, int]:
@@ -498,10 +510,12 @@ class _Builder:
             col0 = idx + 2 if idx >= 0 else 0
             while col0 < len(line_text) and line_text[col0] in " \t":
                 col0 += 1
-            raw = line_text[col0:].split()[0] if line_text[col0:].split() else ref.get("href", "")
-            if raw.startswith("<") and raw.endswith(">"):
-                raw = raw[1:-1]
+            rest = line_text[col0:]
+            if rest.startswith("<") and ">" in rest:  # <dest with spaces> keeps its spaces
+                raw = rest[1:rest.index(">")]
                 col0 += 1
+            else:
+                raw = rest.split()[0] if rest.split() else ref.get("href", "")
             start = self.offset(line0, col0)
             out.append(Link("definition", raw, "", line0 + 1, col0 + 1, start, start + len(raw), label))
         return out

@@ -53,11 +53,13 @@ class NoteMeta:
 
 def summarize(doc: Document) -> str:
     """Hash of everything other notes' rules can see of this one: its type,
-    anchors, headings, front-matter and outgoing links.  Prose edits leave it
+    anchors, headings, front-matter, outgoing links and block ids.  Prose edits leave it
     unchanged, so the other notes need no re-check."""
+    from pipeline.linkindex import block_ids  # [[note#^id]] links reach into the prose
+
     payload = json.dumps(
         [doc.doc_type, sorted(doc.anchors), [(h.level, h.title) for h in doc.headings], doc.meta,
-         sorted({(link.kind, link.target) for link in doc.links})],
+         sorted({(link.kind, link.target) for link in doc.links}), block_ids(doc.text)],
         ensure_ascii=False, sort_keys=True, default=str,
     )
     return hashlib.sha256(payload.encode("utf-8", "surrogateescape")).hexdigest()

@@ -26,6 +26,7 @@ _MODULES = (
     "pipeline.rules.index",
     "pipeline.rules.sections",
     "pipeline.rules.language",
+    "pipeline.rules.links",
 )
 _loaded = False
 
