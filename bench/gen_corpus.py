@@ -132,10 +132,12 @@ def generate(out: Path, n: int, seed: int = 42) -> None:
     for s in sections:
         members = [i for i in range(n) if note_path(i).startswith(s + "/")]
         lines = ["---", "type: index", f"title: {s}", "groups:", "  - key: main", "    title: 全部", "---", "",
-                 f"# {s}", ""]
-        lines += [f"- [{i:05d}](./{note_path(i).split('/')[1]})" for i in members]
-        (out / s / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (out / "pyproject.toml").write_text('[tool.corpus]\nroot = "."\nignore = ["IDX", "LANG"]\n', encoding="utf-8")
+                 f"# {s}", "", "本节由基准脚本生成。", "", "<!-- corpus:index:start -->", "<!-- corpus:index:end -->", ""]
+        (out / s / "README.md").write_text("\n".join(lines), encoding="utf-8")
+    root = ["---", "type: index", "title: 合成语料", f"sections: [{', '.join(sections)}]", "---", "",
+            "# 合成语料", "", "<!-- corpus:index:start -->", "<!-- corpus:index:end -->", ""]
+    (out / "README.md").write_text("\n".join(root), encoding="utf-8")
+    (out / "pyproject.toml").write_text('[tool.corpus]\nroot = "."\n', encoding="utf-8")
 
 
 def main() -> None:

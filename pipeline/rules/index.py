@@ -46,6 +46,7 @@ _FILES = "index.files"
 _FOLDERS = "index.folders"
 _RENDERER = "index.renderer"
 _READMES = "index.readmes"
+_IDS = "index.ids"
 
 
 def _files(ctx: Context) -> dict[str, tuple[str, ...]]:
@@ -81,7 +82,9 @@ def _folder(ctx: Context, folder: str) -> tuple[list[Note], IndexFile | None]:
     """The notes of one folder and its index: what the note rules need, at
     the cost of that folder only (a note's check must not scan the corpus)."""
     rels = _files(ctx).get(folder, ())
-    key = fingerprint(ctx.corpus, rels)
+    # Keyed by the listing, not by every file's digest: this runs once per
+    # note, and hashing the whole folder each time made it quadratic.
+    key = rels
     memo = ctx.cache.setdefault(_FOLDERS, {})
     assert isinstance(memo, dict)
     cached = memo.get(folder)
@@ -92,6 +95,23 @@ def _folder(ctx: Context, folder: str) -> tuple[list[Note], IndexFile | None]:
     index = next((i for i in indexes if i.path == readme), None)
     memo[folder] = (key, (notes, index))
     return notes, index
+
+
+def _ids_in_folder(ctx: Context, folder: str) -> dict[str, list[Note]]:
+    """The notes of a folder by canonical id, built once per folder: comparing
+    each note with every other one made the check quadratic."""
+    notes, _index = _folder(ctx, folder)
+    memo = ctx.cache.setdefault(_IDS, {})
+    assert isinstance(memo, dict)
+    cached = memo.get(folder)
+    if cached is not None and cached[0] is notes:
+        return cached[1]  # type: ignore[no-any-return]
+    by_id: dict[str, list[Note]] = {}
+    for n in notes:
+        if n.id:
+            by_id.setdefault(canonical_id(n.id), []).append(n)
+    memo[folder] = (notes, by_id)
+    return by_id
 
 
 def _renderer(ctx: Context) -> Renderer:
@@ -223,10 +243,16 @@ class NoteMissingFromIndex(_IndexRule):
         listing = [br for br in result.blocks
                    if br.block.name in LISTING_BLOCKS or br.block.name.startswith(GROUP_PREFIX)]
         for br in listing:
-            rendered = br.new.replace("\r\n", "\n").replace("\r", "\n")
-            expected = [posixpath.normpath(posixpath.join(folder, p)) for p in generated_entries(rendered)]
+            present_list = entry_targets(doc.tokens, folder, br.block.start_line + 1, br.block.end_line - 1)
+            present = set(present_list)
+            if result.stale:
+                rendered = br.new.replace("\r\n", "\n").replace("\r", "\n")
+                expected = [posixpath.normpath(posixpath.join(folder, p)) for p in generated_entries(rendered)]
+            else:
+                # Up to date: the block is what would be rendered, so its own
+                # entries are the expected ones (no second parse).
+                expected = present_list
             covered.update(expected)
-            present = set(entry_targets(doc.tokens, folder, br.block.start_line + 1, br.block.end_line - 1))
             for path in expected:
                 note = model.notes.get(path)
                 if note is not None and path not in present:
@@ -313,9 +339,8 @@ class DuplicateNoteNumber(_NoteRule):
         me = note_from(doc)
         if not me.id:
             return
-        notes, _index = _folder(ctx, me.folder)
-        others = sorted(n.file for n in notes
-                        if n.path != me.path and n.id and canonical_id(n.id) == canonical_id(me.id))
+        by_id = _ids_in_folder(ctx, me.folder)
+        others = sorted(n.file for n in by_id.get(canonical_id(me.id), ()) if n.path != me.path)
         if others:
             line, col = _position(doc, "id")
             yield Finding(line, col, f'number "{me.id}" is also used by {", ".join(others)} in this section; '
