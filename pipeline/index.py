@@ -34,9 +34,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import jinja2
-from jinja2.sandbox import SandboxedEnvironment
-
 from pipeline.config import Config
 from pipeline.corpus import Corpus
 from pipeline.document import Document, parse
@@ -831,6 +828,10 @@ class Renderer:
             search.append(BUILTIN_TEMPLATES.resolve())
         self.search = tuple(search)
         self.names = {**DEFAULT_TEMPLATES, **settings.index_templates}
+        # Imported here: `corpus check one.md` never renders, so it never pays for Jinja.
+        import jinja2
+        from jinja2.sandbox import SandboxedEnvironment
+
         self.env = SandboxedEnvironment(
             loader=jinja2.FileSystemLoader([str(p) for p in search]),
             autoescape=False,  # Markdown, not HTML: escaping is explicit, per context, with the filters
@@ -851,6 +852,8 @@ class Renderer:
             return filename
 
     def render(self, role: str, **context: Any) -> str:
+        import jinja2
+
         name = self.names[role]
         try:
             template = self.env.get_template(name)
