@@ -1,0 +1,122 @@
+"""Turn the bytes of a damaged span back into candidate characters.
+
+A damaged span is re-encoded through the code page it came through. What comes
+back is UTF-8 with holes: a byte may be known, known to be one of a few values
+(an outer layer of double mojibake left a choice), or missing altogether (the
+code page dropped it). Lead bytes are never lost: every byte a single-byte page
+leaves undefined, and the soft hyphen it strips, is a continuation byte. So
+each lead byte still says how long its character was, and the only question is
+which continuation bytes to put back where. This module answers with the set of
+characters each position could hold; the language model picks among them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Final
+
+from ._codepages import utf8_length
+
+Token = tuple[int, ...]  # the possible values of one byte; a known byte has one
+
+_MAX_COMBOS: Final = 4096
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One character of the repaired text and where its bytes came from."""
+
+    candidates: tuple[str, ...]
+    first: int  # index of its first token
+    stop: int  # one past its last token
+    complete: bool  # every byte was there: the character is certain
+
+
+@lru_cache(maxsize=65536)
+def plausible(char: str) -> bool:
+    """A character someone could have written: assigned, not a control or private use."""
+    return unicodedata.category(char) not in ("Cn", "Co", "Cs", "Cc")
+
+
+def _decode(raw: bytes) -> str | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if len(text) == 1 and plausible(text) else None
+
+
+def parse(tokens: list[Token], lost: tuple[int, ...]) -> list[Slot | int]:
+    """Parse tokens as UTF-8 whose missing continuation bytes come from `lost`.
+
+    Returns a slot per character, or the index of a token that cannot belong to
+    any character (an orphan continuation byte, an invalid lead): the caller
+    treats those as clean text and splits the span there.
+    """
+    out: list[Slot | int] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        token = tokens[i]
+        if len(token) == 1 and token[0] < 0x80:
+            out.append(Slot((chr(token[0]),), i, i + 1, True))
+            i += 1
+            continue
+        leads = [b for b in token if utf8_length(b)]
+        if not leads:
+            out.append(i)
+            i += 1
+            continue
+        need = max(utf8_length(b) for b in leads) - 1
+        j = i + 1
+        while j < n and j - i <= need and all(0x80 <= b < 0xC0 for b in tokens[j]):
+            j += 1
+        slot = _candidates(tokens[i:j], leads, lost, i, j)
+        if slot is None:
+            out.append(i)
+            i += 1
+            continue
+        out.append(slot)
+        i = j
+    return out
+
+
+def _candidates(
+    group: list[Token], leads: list[int], lost: tuple[int, ...], first: int, stop: int
+) -> Slot | None:
+    present = group[1:]
+    found: dict[str, None] = {}
+    complete = True
+    for lead in leads:
+        need = utf8_length(lead) - 1
+        missing = need - len(present)
+        if missing < 0:
+            continue
+        if missing > 0:
+            complete = False
+            if not lost:
+                continue
+        layouts: list[list[Token]] = []
+        for holes in itertools.combinations(range(need), missing):
+            layout: list[Token] = []
+            it = iter(present)
+            for pos in range(need):
+                layout.append(lost if pos in holes else next(it))
+            layouts.append(layout)
+        for layout in layouts:
+            size = 1
+            for t in layout:
+                size *= len(t)
+            if size > _MAX_COMBOS:
+                continue  # too open to guess: leave it unrepaired rather than slow
+            for tail in itertools.product(*layout):
+                char = _decode(bytes((lead, *tail)))
+                if char is not None:
+                    found[char] = None
+    if not found:
+        return None
+    is_complete = complete and all(len(t) == 1 for t in group)
+    return Slot(tuple(found), first, stop, is_complete)

@@ -1,0 +1,342 @@
+"""Find damaged spans in text and work out what they were.
+
+The scan is built to cost nothing on clean notes: one compiled character class
+looks for the few characters every mojibake leaves behind (the UTF-8 lead bytes
+0xC2-0xF4 as a single-byte page shows them, U+FFFD, C1 controls, and the CJK
+characters GBK makes of UTF-8 lead bytes). Clean Chinese prose has none of
+them, so most notes leave after one regex search.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Final
+
+import ftfy
+
+from . import _gbk
+from ._codepages import (
+    C1_CONTROLS,
+    CP1252,
+    CP1254,
+    LATIN1,
+    LEAD_CHARS,
+    ONLY_CP1252,
+    ONLY_CP1254,
+    REVERSE,
+    SOFT_HYPHEN,
+    UNDEFINED,
+)
+from ._lattice import Slot, Token, parse
+from ._lm import LanguageModel
+
+HIGH_CONFIDENCE: Final = 0.9
+_CONTEXT: Final = 4  # clean characters either side given to the model
+_MAX_SLOTS: Final = 4000  # longer runs are decoded in pieces to bound memory
+
+_REV_CLASS: Final = "".join(re.escape(c) for c in sorted(REVERSE))
+_RUN: Final = re.compile(f"[{_REV_CLASS}]+")
+_LEAD: Final = re.compile(f"[{re.escape(LEAD_CHARS)}]")
+_PREFILTER: Final = re.compile(f"[{re.escape(LEAD_CHARS)}\u0080-\u009f\ufffd{_gbk.LEAD_CLASS}]")
+_CLEAN_WIDE: Final = re.compile(f"[^\x00-\x7f{_REV_CLASS}]")
+_PARAGRAPH_BREAK: Final = re.compile(r"\n[ \t]*\n")
+_CJK_EVIDENCE: Final = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+_ALL_LOST: Final = tuple(sorted(UNDEFINED[CP1254] | {SOFT_HYPHEN}))
+
+
+@dataclass(frozen=True)
+class Damage:
+    """A damaged span of text, and its repair when one could be worked out."""
+
+    start: int
+    end: int
+    kind: str  # 'mojibake' | 'replacement-char' | 'c1-control'
+    codepage: str
+    replacement: str | None
+    confidence: float
+    candidates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A run of damaged characters parsed into slots, before the model chooses."""
+
+    start: int
+    end: int
+    slots: tuple[Slot, ...]
+    codepage: str
+    strong: bool  # carries proof of mojibake on its own
+    lossless: bool
+
+
+def find_damage(text: str, *, context: LanguageModel | None = None) -> list[Damage]:
+    """Damaged spans of `text`, sorted and non-overlapping.
+
+    >>> [d.replacement for d in find_damage("å¤šæ¨¡æ€ LLM")]
+    ['多模态']
+    >>> find_damage("José Müller “引号” ©")
+    []
+    """
+    if _PREFILTER.search(text) is None:
+        return []
+    model: list[LanguageModel] = []
+
+    def lm() -> LanguageModel:
+        # Loaded only when a lost byte has to be chosen: lossless repairs and
+        # clean notes never pay for the dictionary.
+        if not model:
+            model.append(context if context is not None else LanguageModel.default())
+        return model[0]
+
+    found: list[Damage] = []
+    if _LEAD.search(text) is not None:
+        found.extend(_single_byte(text, lm))
+    taken = [(d.start, d.end) for d in found]
+    found.extend(d for d in _gbk.find(text, lm, _make_damage) if not _overlaps(d, taken))
+    taken = [(d.start, d.end) for d in found]
+    found.extend(d for d in _leftovers(text) if not _overlaps(d, taken))
+    found.sort(key=lambda d: d.start)
+    return found
+
+
+def repair_text(
+    text: str, *, context: LanguageModel | None = None, min_confidence: float = 0.0
+) -> str:
+    """Apply every repair at or above `min_confidence`, until nothing changes.
+
+    Loops because double mojibake comes off one layer at a time; the limit
+    keeps a pathological input from spinning.
+    """
+    for _ in range(4):
+        damages = find_damage(text, context=context)
+        parts: list[str] = []
+        last = 0
+        changed = False
+        for d in damages:
+            if d.replacement is None or d.confidence < min_confidence:
+                continue
+            parts.append(text[last : d.start])
+            parts.append(d.replacement)
+            last = d.end
+            changed = True
+        if not changed:
+            return text
+        parts.append(text[last:])
+        text = "".join(parts)
+    return text
+
+
+def _overlaps(d: Damage, taken: list[tuple[int, int]]) -> bool:
+    return any(d.start < end and start < d.end for start, end in taken)
+
+
+def _make_damage(
+    start: int,
+    end: int,
+    kind: str,
+    codepage: str,
+    slots: list[tuple[str, ...]],
+    before: str,
+    after: str,
+    lm: Callable[[], LanguageModel],
+) -> Damage:
+    """Choose characters for the slots of one span and say how sure we are."""
+    if all(len(s) == 1 for s in slots):
+        text = "".join(s[0] for s in slots)
+        return Damage(start, end, kind, codepage, text, 1.0, (text,))
+    lattice = [(c,) for c in before] + slots + [(c,) for c in after]
+    decoding = lm().decode(lattice)
+    inner = slice(len(before), len(before) + len(slots))
+    chosen = list(decoding.text[inner])
+    alternatives = decoding.alternatives[inner]
+    confidence = 1.0
+    weakest = -1
+    for k, alts in enumerate(alternatives):
+        if len(alts) < 2:
+            continue
+        p = 1.0 / (1.0 + sum(math.exp(-gap) for _, gap in alts[1:]))
+        if p < confidence:
+            confidence, weakest = p, k
+    best = "".join(chosen)
+    candidates = [best]
+    if weakest >= 0:
+        for ch, _ in alternatives[weakest][1:4]:
+            swapped = chosen.copy()
+            swapped[weakest] = ch
+            candidates.append("".join(swapped))
+    return Damage(start, end, kind, codepage, best, round(confidence, 4), tuple(candidates))
+
+
+def _page_hints(text: str) -> tuple[str, tuple[int, ...]]:
+    """Which code page damaged this note, and which bytes it would have lost."""
+    runs = "".join(m.group() for m in _RUN.finditer(text))
+    chars = set(runs)
+    stripped = () if "\u00ad" in chars else (SOFT_HYPHEN,)
+    if chars & C1_CONTROLS:
+        # Undefined bytes survived as C1 controls: nothing was dropped.
+        return (CP1252 if chars & set("€‚ƒ„…†‡ˆ‰Š‹Œ‘’“”•–—˜™š›œŸ") else LATIN1), ()
+    if chars & ONLY_CP1254:
+        return CP1254, tuple(sorted(UNDEFINED[CP1254] | set(stripped)))
+    if chars & ONLY_CP1252:
+        return CP1252, tuple(sorted(UNDEFINED[CP1252] | set(stripped)))
+    return CP1252, tuple(sorted(UNDEFINED[CP1254] | set(stripped)))
+
+
+def _pieces(text: str, codepage: str, lost: tuple[int, ...]) -> Iterator[_Piece]:
+    for match in _RUN.finditer(text):
+        if _LEAD.search(match.group()) is None:
+            continue  # “quotes”, ©, ½ on their own: no multi-byte character started here
+        run = match.group()
+        base = match.start()
+        yield from _double(run, base, codepage, lost) or _split(
+            parse([(REVERSE[c],) for c in run], lost), base, codepage, None
+        )
+
+
+def _split(
+    parsed: list[Slot | int], base: int, codepage: str, owners: list[tuple[int, int]] | None
+) -> list[_Piece]:
+    """Cut a parsed run at the tokens no character could use (clean text there)."""
+    pieces: list[_Piece] = []
+    current: list[Slot] = []
+
+    def flush() -> None:
+        if not current:
+            return
+        if owners is None:
+            start, end = base + current[0].first, base + current[-1].stop
+        else:
+            start, end = base + owners[current[0].first][0], base + owners[current[-1].stop - 1][1]
+        multi = [s for s in current if s.stop - s.first > 1]
+        complete = [s for s in multi if s.complete]
+        strong = len(complete) >= 2 or any(
+            _CJK_EVIDENCE.match(s.candidates[0]) for s in complete
+        )
+        if multi:
+            pieces.append(
+                _Piece(start, end, tuple(current), codepage, strong,
+                       all(s.complete for s in current))
+            )
+        current.clear()
+
+    for item in parsed:
+        if isinstance(item, int):
+            flush()
+        else:
+            current.append(item)
+    flush()
+    return pieces
+
+
+def _double(run: str, base: int, codepage: str, lost: tuple[int, ...]) -> list[_Piece]:
+    """Read a run as mojibake of mojibake, when the outer layer decodes to a run that is itself damaged."""
+    outer = parse([(REVERSE[c],) for c in run], _ALL_LOST)
+    if not outer or any(isinstance(s, int) for s in outer):
+        return []
+    tokens: list[Token] = []
+    owners: list[tuple[int, int]] = []
+    for slot in outer:
+        assert not isinstance(slot, int)
+        values = tuple(sorted({REVERSE[c] for c in slot.candidates if c in REVERSE}))
+        if not values:
+            return []
+        tokens.append(values)
+        owners.append((slot.first, slot.stop))
+    inner_lost = _ALL_LOST
+    pieces = _split(parse(tokens, inner_lost), base, codepage, owners)
+    if not pieces or not all(p.strong for p in pieces):
+        return []
+    if pieces[0].start != base or pieces[-1].end != base + len(run):
+        return []
+    outer_page = CP1254 if set(run) & ONLY_CP1254 else CP1252
+    inner_chars = {c for slot in outer if not isinstance(slot, int) for c in slot.candidates}
+    inner_page = CP1254 if inner_chars & ONLY_CP1254 else CP1252
+    return [
+        _Piece(p.start, p.end, p.slots, f"{inner_page}+{outer_page}", True, False) for p in pieces
+    ]
+
+
+def _single_byte(text: str, lm: Callable[[], LanguageModel]) -> Iterator[Damage]:
+    codepage, lost = _page_hints(text)
+    pieces = list(_pieces(text, codepage, lost))
+    if not pieces:
+        return
+    strong_paragraphs: set[int] = set()
+    breaks = [m.start() for m in _PARAGRAPH_BREAK.finditer(text)]
+
+    def paragraph(pos: int) -> int:
+        lo, hi = 0, len(breaks)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if breaks[mid] < pos:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    for p in pieces:
+        if p.strong:
+            strong_paragraphs.add(paragraph(p.start))
+    # A note damaged as a whole has no clean wide characters left; then every
+    # mojibake-shaped run is damage, even a lone lead byte whose bytes all fell out.
+    whole = bool(strong_paragraphs) and _CLEAN_WIDE.search(text) is None
+    for p in pieces:
+        accepted = p.strong or whole or paragraph(p.start) in strong_paragraphs
+        confidence_cap = 1.0
+        if not accepted and p.lossless and _approved_by_ftfy(text, p):
+            accepted, confidence_cap = True, 0.8
+        if not accepted:
+            continue
+        kind = "c1-control" if any(c in C1_CONTROLS for c in text[p.start : p.end]) else "mojibake"
+        before = _clean_context(text, p.start, -1)
+        after = _clean_context(text, p.end, 1)
+        damage = _make_damage(
+            p.start, p.end, kind, p.codepage, [s.candidates for s in p.slots], before, after, lm
+        )
+        if confidence_cap < damage.confidence:
+            damage = Damage(damage.start, damage.end, damage.kind, damage.codepage,
+                            damage.replacement, confidence_cap, damage.candidates)
+        yield damage
+
+
+def _clean_context(text: str, pos: int, step: int) -> str:
+    chars: list[str] = []
+    i = pos - 1 if step < 0 else pos
+    while 0 <= i < len(text) and len(chars) < _CONTEXT:
+        ch = text[i]
+        if ch in REVERSE or ch == "\n":
+            break
+        chars.append(ch)
+        i += step
+    return "".join(reversed(chars)) if step < 0 else "".join(chars)
+
+
+def _approved_by_ftfy(text: str, piece: _Piece) -> bool:
+    """A lone lossless run far from other damage: trust it only if ftfy agrees.
+
+    ftfy's badness heuristics were tuned on millions of real texts to tell
+    "cafÃ©" (damage) from "Ã" in prose about encodings; a run quoted in
+    backticks or quotes is someone showing mojibake, not suffering it.
+    """
+    before = text[piece.start - 1] if piece.start > 0 else ""
+    after = text[piece.end] if piece.end < len(text) else ""
+    if before in "`'\"“‘「" and before or after in "`'\"”’」" and after:
+        return False
+    span = text[piece.start : piece.end]
+    ours = "".join(s.candidates[0] for s in piece.slots)
+    return bool(ftfy.fix_encoding(span) == ours)
+
+
+def _leftovers(text: str) -> Iterator[Damage]:
+    """U+FFFD and C1 controls no repair explained: reported, fixed only where ftfy can."""
+    for match in re.finditer("[\ufffd\u0080-\u009f]+", text):
+        span = match.group()
+        if span[0] == "\ufffd":
+            yield Damage(match.start(), match.end(), "replacement-char", "", None, 0.0, ())
+        else:
+            fixed = ftfy.fixes.fix_c1_controls(span)
+            yield Damage(match.start(), match.end(), "c1-control", CP1252,
+                         fixed if fixed != span else None, 0.5, (fixed,))
