@@ -72,7 +72,7 @@ def parse(tokens: list[Token], lost: tuple[int, ...]) -> list[Slot | int]:
             continue
         need = max(utf8_length(b) for b in leads) - 1
         j = i + 1
-        while j < n and j - i <= need and all(0x80 <= b < 0xC0 for b in tokens[j]):
+        while j < n and j - i <= need and any(0x80 <= b < 0xC0 for b in tokens[j]):
             j += 1
         slot = _candidates(tokens[i:j], leads, lost, i, j)
         if slot is None:
@@ -87,7 +87,9 @@ def parse(tokens: list[Token], lost: tuple[int, ...]) -> list[Slot | int]:
 def _candidates(
     group: list[Token], leads: list[int], lost: tuple[int, ...], first: int, stop: int
 ) -> Slot | None:
-    present = group[1:]
+    # A token may hold lead and continuation values (a GBK hole); past the
+    # lead only its continuation values can fit.
+    present = [tuple(b for b in t if 0x80 <= b < 0xC0) for t in group[1:]]
     found: dict[str, None] = {}
     complete = True
     for lead in leads:

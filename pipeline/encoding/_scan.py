@@ -9,6 +9,7 @@ them, so most notes leave after one regex search.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -95,7 +96,10 @@ def find_damage(text: str, *, context: LanguageModel | None = None) -> list[Dama
     if _LEAD.search(text) is not None:
         found.extend(_single_byte(text, lm))
     taken = [(d.start, d.end) for d in found]
-    found.extend(d for d in _gbk.find(text, lm, _make_damage) if not _overlaps(d, taken))
+    paragraph = _paragraphs(text)
+    found.extend(
+        d for d in _gbk.find(text, lm, _make_damage, paragraph) if not _overlaps(d, taken)
+    )
     taken = [(d.start, d.end) for d in found]
     found.extend(d for d in _leftovers(text) if not _overlaps(d, taken))
     found.sort(key=lambda d: d.start)
@@ -265,17 +269,7 @@ def _single_byte(text: str, lm: Callable[[], LanguageModel]) -> Iterator[Damage]
     if not pieces:
         return
     strong_paragraphs: set[int] = set()
-    breaks = [m.start() for m in _PARAGRAPH_BREAK.finditer(text)]
-
-    def paragraph(pos: int) -> int:
-        lo, hi = 0, len(breaks)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if breaks[mid] < pos:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
+    paragraph = _paragraphs(text)
 
     for p in pieces:
         if p.strong:
@@ -300,6 +294,12 @@ def _single_byte(text: str, lm: Callable[[], LanguageModel]) -> Iterator[Damage]
             damage = Damage(damage.start, damage.end, damage.kind, damage.codepage,
                             damage.replacement, confidence_cap, damage.candidates)
         yield damage
+
+
+def _paragraphs(text: str) -> Callable[[int], int]:
+    """Position -> paragraph number (paragraphs are split by blank lines)."""
+    breaks = [m.start() for m in _PARAGRAPH_BREAK.finditer(text)]
+    return lambda pos: bisect.bisect_left(breaks, pos)
 
 
 def _clean_context(text: str, pos: int, step: int) -> str:
