@@ -19,9 +19,35 @@ if TYPE_CHECKING:
     from ._lm import LanguageModel
 
 _UTF8_LEADS: Final = (*range(0xE2, 0xEA), 0xEF, 0xF0)
-# A lost byte is usually the last byte of a character GBK tried to pair with
-# ASCII; when two bytes fell into an unmapped GBK pair, it may be a lead.
-_HOLE: Final[Token] = (*range(0x80, 0xC0), *range(0xE3, 0xEA))
+# Bytes a hole can stand for: continuation bytes, and the leads of CJK text.
+_HOLE: Final[Token] = (*range(0x80, 0xC0), *range(0xE2, 0xEA), 0xEF, 0xF0)
+
+
+_BEFORE_HOLE: Final = -1
+
+
+@functools.cache
+def _hole(following: int | None) -> Token:
+    """What a U+FFFD can stand for, given the byte the decoder read next.
+
+    Python's GBK decoder replaces one byte at a time: it wrote U+FFFD for X
+    only because X could not pair with the byte after it. Before a byte that
+    is a valid trail (most of them) that leaves a handful of values, not 70.
+    """
+    if following is None:
+        return _HOLE
+    if following == _BEFORE_HOLE:
+        # Followed by another hole: X failed to pair with *some* byte there.
+        return tuple(x for x in _HOLE if any(not _pairs(x, y) for y in _HOLE))
+    return tuple(x for x in _HOLE if not _pairs(x, following))
+
+
+def _pairs(lead: int, trail: int) -> bool:
+    try:
+        bytes((lead, trail)).decode("gbk")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _lead_class() -> str:
@@ -72,12 +98,14 @@ def find(
     """Damage records for GBK mojibake in `text` (built by `make`).
 
     A piece with two whole CJK characters is proof on its own; a lone
-    character with a lost byte counts only in a paragraph that has proof.
+    character (or one with a lost byte) counts only in a note that has proof.
     """
     found = list(_find_pieces(text))
     strong = {paragraph(start) for start, _, _, is_strong in found if is_strong}
     for start, end, slots, is_strong in found:
-        if not is_strong and paragraph(start) not in strong:
+        # Once the note shows GBK damage anywhere, a weaker piece is damage
+        # too: clean text almost never re-encodes to valid UTF-8 through GBK.
+        if not is_strong and not strong:
             continue
         span = text[start:end]
         kind = "replacement-char" if "\ufffd" in span else "mojibake"
@@ -97,7 +125,13 @@ def _find_pieces(text: str) -> Iterator[tuple[int, int, list[Slot], bool]]:
         owners: list[tuple[int, int]] = []
         for index, ch in enumerate(run):
             if ch == "\ufffd":
-                tokens.append(_HOLE)
+                if index + 1 < len(run):
+                    after = run[index + 1]
+                    following = _BEFORE_HOLE if after == "\ufffd" else after.encode("gbk")[0]
+                else:
+                    end = match.end()
+                    following = ord(text[end]) if end < len(text) and text[end].isascii() else None
+                tokens.append(_hole(following))
                 owners.append((index, index + 1))
                 continue
             for byte in ch.encode("gbk"):

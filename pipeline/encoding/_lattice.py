@@ -74,19 +74,24 @@ def parse(tokens: list[Token], lost: tuple[int, ...]) -> list[Slot | int]:
         j = i + 1
         while j < n and j - i <= need and any(0x80 <= b < 0xC0 for b in tokens[j]):
             j += 1
-        slot = _candidates(tokens[i:j], leads, lost, i, j)
-        if slot is None:
+        found = _candidates(tuple(tokens[i:j]), tuple(leads), lost)
+        if found is None:
             out.append(i)
             i += 1
             continue
-        out.append(slot)
+        out.append(Slot(found[0], i, j, found[1]))
         i = j
     return out
 
 
+@lru_cache(maxsize=1 << 16)
 def _candidates(
-    group: list[Token], leads: list[int], lost: tuple[int, ...], first: int, stop: int
-) -> Slot | None:
+    group: tuple[Token, ...], leads: tuple[int, ...], lost: tuple[int, ...]
+) -> tuple[tuple[str, ...], bool] | None:
+    """Characters a lead byte and the continuation bytes after it could have been.
+
+    Cached: a note repeats the same few hundred characters, and so does the damage.
+    """
     # A token may hold lead and continuation values (a GBK hole); past the
     # lead only its continuation values can fit.
     present = [tuple(b for b in t if 0x80 <= b < 0xC0) for t in group[1:]]
@@ -121,4 +126,4 @@ def _candidates(
     if not found:
         return None
     is_complete = complete and all(len(t) == 1 for t in group)
-    return Slot(tuple(found), first, stop, is_complete)
+    return tuple(found), is_complete

@@ -14,6 +14,7 @@ so the 600k-entry table holds no float objects and stays near 60 MB.
 
 from __future__ import annotations
 
+import ast
 import functools
 import math
 import re
@@ -36,6 +37,11 @@ _TEXT_WEIGHT: Final = 200.0
 _MAX_WORD: Final = 8
 _VOCAB_COUNT: Final = 3
 _DOMAIN_FILE: Final = Path(__file__).parent / "data" / "domain.txt"
+# Word values pack cost and part of speech: cost << 7 | tag (tag 0: unknown).
+_TAG_BITS: Final = 7
+_POS_WEIGHT: Final = 0.5  # how much the POS context counts against word frequency
+_PMI_CLIP: Final = 50
+_MAX_CANDIDATES: Final = 64
 
 # Punctuation Chinese notes use all the time; jieba's dictionary has none of it.
 _COMMON_PUNCT: Final = frozenset(
@@ -49,15 +55,77 @@ def _cost(freq: float, total: float) -> int:
     return max(0, min(_MAX_COST, round(-math.log(freq / total) * _SCALE)))
 
 
-def _jieba_dict_path() -> Path:
-    # Locate the package without importing it: jieba's import builds nothing,
-    # but finding the file through importlib keeps us independent of it.
+def _jieba_dir() -> Path:
+    # Locate the package without importing it: importing jieba's tokenizer is
+    # slow and chatty, and all we need are two data files.
     import importlib.util
 
     spec = importlib.util.find_spec("jieba")
     if spec is None or spec.origin is None:
         raise FileNotFoundError("jieba is not installed: pip install jieba")
-    return Path(spec.origin).parent / "dict.txt"
+    return Path(spec.origin).parent
+
+
+def _pack(cost: int, tag: int) -> int:
+    return (cost << _TAG_BITS) | tag
+
+
+@functools.cache
+def _posseg_table() -> dict[tuple[str, str], dict[tuple[str, str], float]]:
+    path = _jieba_dir() / "posseg" / "prob_trans.py"
+    try:
+        literal = path.read_text(encoding="utf-8").split("=", 1)[1]
+        table = ast.literal_eval(literal.strip())
+    except (OSError, IndexError, ValueError, SyntaxError):
+        return {}  # an unusual jieba build: the model works without POS context
+    return table if isinstance(table, dict) else {}
+
+
+@functools.cache
+def _tag_ids() -> dict[str, int]:
+    tags = sorted({state[1] for state in _posseg_table()})
+    return {tag: index + 1 for index, tag in enumerate(tags[: (1 << _TAG_BITS) - 1])}
+
+
+@functools.cache
+def _transitions() -> tuple[list[list[int]], list[list[int]]]:
+    """PMI cost of tag t2 after t1, for a previous word of several / one character.
+
+    jieba's POS HMM gives P(next state | state); at a word boundary the state
+    pair is (E or S, t1) -> (B or S, t2), so summing over B/S gives P(t2 | t1).
+    Dividing by P(t2) keeps only what the context adds.
+    """
+    table = _posseg_table()
+    ids = _tag_ids()
+    size = len(ids) + 1
+    cond = {x: [[0.0] * size for _ in range(size)] for x in ("E", "S")}
+    for (x, t1), row in table.items():
+        if x not in cond or t1 not in ids:
+            continue
+        for (y, t2), logp in row.items():
+            if y in ("B", "S") and t2 in ids:
+                cond[x][ids[t1]][ids[t2]] += math.exp(logp)
+    marginal = [0.0] * size
+    for x in cond:
+        for t1 in range(1, size):
+            for t2 in range(1, size):
+                marginal[t2] += cond[x][t1][t2]
+    norm = sum(marginal) or 1.0
+    result: dict[str, list[list[int]]] = {}
+    for x, rows in cond.items():
+        out = [[0] * size for _ in range(size)]
+        for t1 in range(1, size):
+            if sum(rows[t1]) <= 0:
+                continue
+            for t2 in range(1, size):
+                p, q = rows[t1][t2], marginal[t2] / norm
+                if p <= 0 or q <= 0:
+                    out[t1][t2] = _PMI_CLIP
+                    continue
+                value = -math.log(p / q) * _SCALE * _POS_WEIGHT
+                out[t1][t2] = max(-_PMI_CLIP, min(_PMI_CLIP, round(value)))
+        result[x] = out
+    return result["E"], result["S"]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -105,13 +173,21 @@ class LanguageModel:
         self._words = words
         self._chars = chars
         self._base = base
+        self._singles: dict[str, int] = {}
 
     @staticmethod
     @functools.cache
     def default() -> LanguageModel:
         """jieba's dict.txt plus the bundled domain vocabulary (built once, then shared)."""
-        base = _load_jieba(_jieba_dict_path())
-        return LanguageModel.with_texts(_domain_texts(), base=base, vocabulary=_domain_vocabulary())
+        base = _load_jieba(_jieba_dir() / "dict.txt")
+        domain = LanguageModel.with_texts(_domain_texts(), base=base, vocabulary=_domain_vocabulary())
+        # Fold the domain overlay into the fresh dictionary (nobody else holds
+        # it), so the default model answers every lookup with one dict probe.
+        for key, value in domain._words.items():
+            if value != _PREFIX or key not in base._words:
+                base._words[key] = value
+        base._chars.update(domain._chars)
+        return base
 
     @classmethod
     def with_texts(
@@ -144,8 +220,11 @@ class LanguageModel:
             if count < 2:
                 continue  # once is chance; twice is vocabulary
             cost = _cost(count * _TEXT_WEIGHT, total)
-            old = base.word_cost(gram)
-            words[gram] = cost if old is None else min(cost, old)
+            old = base._lookup(gram)
+            if old is None or old == _PREFIX:
+                words[gram] = _pack(cost, 0)
+            else:
+                words[gram] = _pack(min(cost, old >> _TAG_BITS), old & ((1 << _TAG_BITS) - 1))
             for k in range(1, len(gram)):
                 prefix = gram[:k]
                 if prefix not in words and base._lookup(prefix) is None:
@@ -171,7 +250,7 @@ class LanguageModel:
     def word_cost(self, word: str) -> int | None:
         """Cost of a dictionary word in tenths of a nat, None when unknown."""
         value = self._lookup(word)
-        return None if value is None or value == _PREFIX else value
+        return None if value is None or value == _PREFIX else value >> _TAG_BITS
 
     def char_cost(self, char: str) -> int:
         """Cost of one character standing alone, in tenths of a nat."""
@@ -182,28 +261,87 @@ class LanguageModel:
             return self._base.char_cost(char)
         return _symbol_cost(char)
 
+    def _single_value(self, char: str) -> int:
+        value = self._singles.get(char)
+        if value is None:
+            word = self._lookup(char)
+            if word is None or word == _PREFIX:
+                word = _pack(self.char_cost(char) + _OOV_PENALTY, 0)
+            value = self._singles[char] = word
+        return value
+
     def _single_cost(self, char: str) -> int:
-        word = self.word_cost(char)
-        if word is not None:
-            return word
-        return self.char_cost(char) + (_OOV_PENALTY if len(self._chars) > 0 else 0)
+        return self._single_value(char) >> _TAG_BITS
 
-    def decode(self, slots: Sequence[Sequence[str]]) -> Decoding:
-        """Cheapest character per slot under the word model, with per-slot margins.
+    def prune(
+        self, candidates: Sequence[str], left: str = "", right: str = "", margin: int = 90
+    ) -> tuple[str, ...]:
+        """Drop candidates far less likely alone than the best one.
 
-        Forward and backward passes over the word lattice give, for every slot
-        and candidate, the cost of the best full reading through it; the gap to
-        the best reading is what the confidence is made of.
+        Lost bytes give up to 16 readings, most of them rare characters no one
+        writes; dropping those keeps the word lattice small. The margin (9 nats)
+        is wide enough that a word can still rescue a plausible character.
+        """
+        if len(candidates) < 3:
+            return tuple(candidates)
+        costs = [self._single_cost(c) for c in candidates]
+        best = min(costs)
+        kept = [
+            (cost, c) for c, cost in zip(candidates, costs, strict=True) if cost <= best + margin
+        ]
+        if len(kept) > _MAX_CANDIDATES:
+            # Two lost bytes of one character (GBK) leave thousands of readings:
+            # keep the commonest few dozen and every one that makes a word with
+            # a neighbour (成?言 keeps 语 for 语言 though 语 is not among the commonest).
+            kept_set = {c for _, c in sorted(kept)[:_MAX_CANDIDATES]}
+            for _, c in kept:
+                if (left and self._lookup(left + c) is not None) or (
+                    right and self._lookup(c + right) is not None
+                ):
+                    kept_set.add(c)
+            return tuple(c for c in candidates if c in kept_set)
+        return tuple(c for _, c in kept)
+
+    def decode(
+        self,
+        slots: Sequence[Sequence[str]],
+        bias: Sequence[dict[str, int] | None] | None = None,
+    ) -> Decoding:
+        """Cheapest character per slot, with the margin of every alternative.
+
+        The cost of a reading is that of its best segmentation: each word costs
+        -log P(word) plus how (un)likely its part of speech is after the
+        previous word's (jieba's own POS transition table, as pointwise mutual
+        information so it adds context without re-counting word frequency).
+        Forward and backward passes over (position, tag) states give, for
+        every slot and candidate, the cost of the best reading through it.
+        `bias` adds per-slot costs for a candidate (bracket pairing, Unicode
+        block of the neighbours), in tenths of a nat.
         """
         n = len(slots)
         inf = 1 << 40
-        edges: list[list[tuple[int, int, str]]] = [[] for _ in range(n)]  # from i: (j, cost, text)
-        lookup = self._lookup
-        single = self._single_cost
+        single = self._single_value
+        top = self._words.get
+        below = self._base._words.get if self._base is not None else None
+        after_word, after_char = _transitions()
+        pmi = (after_word, after_char)
+
+        def lookup(key: str) -> int | None:
+            # The overlay chain inlined: this is the hot loop of every repair.
+            value = top(key)
+            if below is not None and (value is None or value == _PREFIX):
+                deeper = below(key)
+                if deeper is not None:
+                    return deeper
+            return value
+
+        # edges[i]: (j, cost, text, tag)
+        edges: list[list[tuple[int, int, str, int]]] = [[] for _ in range(n)]
         for i in range(n):
             out = edges[i]
             for c in slots[i]:
-                out.append((i + 1, single(c), c))
+                value = single(c)
+                out.append((i + 1, value >> 7, c, value & 127))
             frontier = [c for c in slots[i] if lookup(c) is not None]
             j = i + 1
             while frontier and j < n and j - i < _MAX_WORD:
@@ -216,53 +354,82 @@ class LanguageModel:
                             continue
                         grown.append(key)
                         if value != _PREFIX:
-                            out.append((j + 1, value, key))
+                            out.append((j + 1, value >> 7, key, value & 127))
                 frontier = grown
                 j += 1
-        fwd = [inf] * (n + 1)
-        fwd[0] = 0
-        back: list[tuple[int, str]] = [(0, "")] * (n + 1)
+        if bias is not None:
+            for i in range(n):
+                edges[i] = [
+                    (j, cost + _bias_cost(bias, i, text), text, tag)
+                    for j, cost, text, tag in edges[i]
+                ]
+        # State: (position, tag of the word ending there, was it one character).
+        fwd: list[dict[tuple[int, bool], int]] = [{} for _ in range(n + 1)]
+        back: list[dict[tuple[int, bool], tuple[int, tuple[int, bool], str]]] = [
+            {} for _ in range(n + 1)
+        ]
+        fwd[0][(0, True)] = 0
         for i in range(n):
-            base_cost = fwd[i]
-            if base_cost == inf:
+            states = fwd[i]
+            if not states:
                 continue
-            for j, cost, text in edges[i]:
-                total = base_cost + cost
-                if total < fwd[j]:
-                    fwd[j] = total
-                    back[j] = (i, text)
-        bwd = [inf] * (n + 1)
-        bwd[n] = 0
+            for j, cost, text, tag in edges[i]:
+                nxt = (tag, len(text) == 1)
+                target = fwd[j]
+                for state, base_cost in states.items():
+                    total = base_cost + cost + pmi[state[1]][state[0]][tag]
+                    if total < target.get(nxt, inf):
+                        target[nxt] = total
+                        back[j][nxt] = (i, state, text)
+        bwd: list[dict[tuple[int, bool], int]] = [{} for _ in range(n + 1)]
+        for state in fwd[n]:
+            bwd[n][state] = 0
         for i in range(n - 1, -1, -1):
-            best = inf
-            for j, cost, _ in edges[i]:
-                total = cost + bwd[j]
-                if total < best:
-                    best = total
-            bwd[i] = best
+            states = fwd[i]
+            result = bwd[i]
+            for state in states:
+                row = pmi[state[1]][state[0]]
+                best = inf
+                for j, cost, text, tag in edges[i]:
+                    rest = bwd[j].get((tag, len(text) == 1))
+                    if rest is None:
+                        continue
+                    total = cost + row[tag] + rest
+                    if total < best:
+                        best = total
+                result[state] = best
+        end_state = min(fwd[n], key=lambda st: fwd[n][st])
+        best_total = fwd[n][end_state]
         chosen = [""] * n
-        j = n
+        j, state = n, end_state
         while j > 0:
-            i, text = back[j]
+            i, prev, text = back[j][state]
             for k, ch in enumerate(text):
                 chosen[i + k] = ch
-            j = i
-        best_total = fwd[n]
-        alternatives: list[tuple[tuple[str, float], ...]] = []
-        through: list[dict[str, int]] = [{} for _ in range(n)]
+            j, state = i, prev
         ambiguous = [len(s) > 1 for s in slots]
+        through: list[dict[str, int]] = [{} for _ in range(n)]
         if any(ambiguous):
             for i in range(n):
-                if fwd[i] == inf:
-                    continue
-                for j, cost, text in edges[i]:
-                    total = fwd[i] + cost + bwd[j]
+                for j, cost, text, tag in edges[i]:
+                    if not any(ambiguous[i:j]):
+                        continue
+                    rest = bwd[j].get((tag, len(text) == 1))
+                    if rest is None:
+                        continue
+                    best = inf
+                    for state, base_cost in fwd[i].items():
+                        total = base_cost + cost + pmi[state[1]][state[0]][tag]
+                        if total < best:
+                            best = total
+                    total = best + rest
                     for k in range(i, j):
                         if ambiguous[k]:
                             ch = text[k - i]
                             seen = through[k].get(ch)
                             if seen is None or total < seen:
                                 through[k][ch] = total
+        alternatives: list[tuple[tuple[str, float], ...]] = []
         for k in range(n):
             if not ambiguous[k]:
                 alternatives.append(((chosen[k], 0.0),))
@@ -270,6 +437,15 @@ class LanguageModel:
             ranked = sorted(through[k].items(), key=lambda item: (item[1], item[0]))
             alternatives.append(tuple((ch, (t - best_total) / _SCALE) for ch, t in ranked))
         return Decoding(tuple(chosen), tuple(alternatives))
+
+
+def _bias_cost(bias: Sequence[dict[str, int] | None], start: int, text: str) -> int:
+    extra = 0
+    for k, ch in enumerate(text):
+        table = bias[start + k]
+        if table:
+            extra += table.get(ch, 0)
+    return extra
 
 
 def _domain_lines() -> list[str]:
@@ -292,9 +468,11 @@ def _domain_texts() -> list[str]:
 
 def _load_jieba(path: Path) -> LanguageModel:
     freqs: dict[str, int] = {}
+    tags: dict[str, int] = {}
+    ids = _tag_ids()
     with path.open(encoding="utf-8") as handle:
         for line in handle:
-            parts = line.split(" ")
+            parts = line.split()
             if len(parts) < 2:
                 continue
             word = parts[0]
@@ -303,11 +481,13 @@ def _load_jieba(path: Path) -> LanguageModel:
             except ValueError:
                 continue
             freqs[word] = freqs.get(word, 0) + freq
+            if len(parts) > 2:
+                tags[word] = ids.get(parts[2], 0)
     total = float(sum(freqs.values()))
     words: dict[str, int] = {}
     char_freq: Counter[str] = Counter()
     for word, freq in freqs.items():
-        words[word] = _cost(freq, total)
+        words[word] = _pack(_cost(freq, total), tags.get(word, 0))
         for ch in word:
             char_freq[ch] += freq
     for word in freqs:

@@ -151,8 +151,17 @@ def _make_damage(
     if all(len(s) == 1 for s in slots):
         text = "".join(s[0] for s in slots)
         return Damage(start, end, kind, codepage, text, 1.0, (text,))
+    model = lm()
+    slots = [
+        model.prune(
+            s,
+            slots[k - 1][0] if k > 0 and len(slots[k - 1]) == 1 else "",
+            slots[k + 1][0] if k + 1 < len(slots) and len(slots[k + 1]) == 1 else "",
+        )
+        for k, s in enumerate(slots)
+    ]
     lattice = [(c,) for c in before] + slots + [(c,) for c in after]
-    decoding = lm().decode(lattice)
+    decoding = model.decode(lattice)
     inner = slice(len(before), len(before) + len(slots))
     chosen = list(decoding.text[inner])
     alternatives = decoding.alternatives[inner]
@@ -195,7 +204,10 @@ def _pieces(text: str, codepage: str, lost: tuple[int, ...]) -> Iterator[_Piece]
             continue  # “quotes”, ©, ½ on their own: no multi-byte character started here
         run = match.group()
         base = match.start()
-        yield from _double(run, base, codepage, lost) or _split(
+        # Double mojibake shows the outer layer's leads of Ã/Â (0xC3/0xC2 of the
+        # first layer's Latin-1 letters); single-layer damage of CJK never does.
+        doubled = _double(run, base, codepage, lost) if ("Ã" in run or "Â" in run) else []
+        yield from doubled or _split(
             parse([(REVERSE[c],) for c in run], lost), base, codepage, None
         )
 
@@ -251,7 +263,12 @@ def _double(run: str, base: int, codepage: str, lost: tuple[int, ...]) -> list[_
         owners.append((slot.first, slot.stop))
     inner_lost = _ALL_LOST
     pieces = _split(parse(tokens, inner_lost), base, codepage, owners)
-    if not pieces or not all(p.strong for p in pieces):
+    # Each inner piece needs its own proof: a whole CJK character, or every
+    # character keeping at least one continuation byte. Otherwise "cafÃ©" would
+    # read as a lone lead byte E9 whose two continuation bytes were both lost.
+    if not pieces or not all(
+        p.strong or all(s.stop - s.first >= 2 for s in p.slots) for p in pieces
+    ):
         return []
     if pieces[0].start != base or pieces[-1].end != base + len(run):
         return []
