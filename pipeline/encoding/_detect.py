@@ -91,8 +91,8 @@ def _charset_normalizer(data: bytes) -> Decoded | None:
         from charset_normalizer import from_bytes
 
         best = from_bytes(data).best()
-    except Exception:  # a guesser's bug must not stop a lint run: fall back to replace
-        return None
+    except (ImportError, LookupError, ValueError, RuntimeError):
+        return None  # no guesser, or it choked: the caller falls back to replace
     if best is None:
         return None
     return Decoded(str(best), best.encoding, best.bom, False)

@@ -125,6 +125,7 @@ def _find_pieces(text: str) -> Iterator[tuple[int, int, list[Slot], bool]]:
         owners: list[tuple[int, int]] = []
         for index, ch in enumerate(run):
             if ch == "\ufffd":
+                following: int | None
                 if index + 1 < len(run):
                     after = run[index + 1]
                     following = _BEFORE_HOLE if after == "\ufffd" else after.encode("gbk")[0]
@@ -141,9 +142,7 @@ def _find_pieces(text: str) -> Iterator[tuple[int, int, list[Slot], bool]]:
             yield match.start() + first, match.start() + stop, slots, strong
 
 
-def _pieces(
-    parsed: list[Slot | int], owners: list[tuple[int, int]]
-) -> Iterator[tuple[int, int, list[Slot], bool]]:
+def _pieces(parsed: list[Slot | int], owners: list[tuple[int, int]]) -> Iterator[tuple[int, int, list[Slot], bool]]:
     current: list[Slot] = []
     for item in [*parsed, -1]:
         if isinstance(item, Slot):
@@ -157,9 +156,7 @@ def _pieces(
             aligned = (first_tok == 0 or owners[first_tok - 1][0] != start) and (
                 stop_tok == len(owners) or owners[stop_tok][0] != end - 1
             )
-            complete_cjk = sum(
-                1 for s in current if s.complete and s.stop - s.first == 3
-            )
+            complete_cjk = sum(1 for s in current if s.complete and s.stop - s.first == 3)
             wide = sum(1 for s in current if s.stop - s.first >= 3)
             if aligned and wide:
                 yield start, end, current.copy(), complete_cjk >= 2 and end - start >= 3

@@ -14,7 +14,6 @@ so the 600k-entry table holds no float objects and stays near 60 MB.
 
 from __future__ import annotations
 
-import ast
 import functools
 import math
 import re
@@ -37,15 +36,23 @@ _TEXT_WEIGHT: Final = 200.0
 _MAX_WORD: Final = 8
 _VOCAB_COUNT: Final = 3
 _DOMAIN_FILE: Final = Path(__file__).parent / "data" / "domain.txt"
-# Word values pack cost and part of speech: cost << 7 | tag (tag 0: unknown).
-_TAG_BITS: Final = 7
-_POS_WEIGHT: Final = 0.5  # how much the POS context counts against word frequency
-_PMI_CLIP: Final = 50
 _MAX_CANDIDATES: Final = 64
+_PAIR_PRIOR: Final = 4.0  # pseudo-count pulling bigram evidence toward independence
+_PAIR_WEIGHT: Final = 1.0
+_PAIR_CLIP: Final = 30
+_PAIR_MAX_PENALTY: Final = 0
+_ADAPT_PRIOR: Final = 3.0
+_ADAPT_WEIGHT: Final = 0.7
+_ADAPT_CLIP: Final = 25
+_WIDE_RUN: Final = re.compile(r"[^\x00-\x7f]+")
 
 # Punctuation Chinese notes use all the time; jieba's dictionary has none of it.
-_COMMON_PUNCT: Final = frozenset(
-    "，。、；：？！“”‘’（）《》〈〉「」『』【】—…·～－／％＋＝×→←↔≈≤≥°•・‐–"
+_COMMON_PUNCT: Final = frozenset("，。、；：？！“”‘’（）《》〈〉「」『』【】—…·～－／％＋＝×→←↔≈≤≥°•・–")
+# Emoji that notes put in headings and diagrams; a lost byte in 📝 also reads
+# as 🍓, and only a prior can tell them apart.
+_NOTE_EMOJI: Final = frozenset(
+    "📝📌📚📖📑📊📈📉📋📎🔍🔎🔑🔗🔥🚀💡🎯🎨🧠🤖🧩🧪🔬🔧🛠⚙⚡✅❌⚠❓❗⭐🌟👉👍🏗🖼📷🎬🔄🔁➡⬆⬇"
+    "📦🗂📁📂🧭🏆🎓💬🗺🌐🔒🔓🆕📅⏱⏳💰📏🧮🔢🟢🔴🟡🔵✨🎉👀"
 )
 
 
@@ -66,68 +73,6 @@ def _jieba_dir() -> Path:
     return Path(spec.origin).parent
 
 
-def _pack(cost: int, tag: int) -> int:
-    return (cost << _TAG_BITS) | tag
-
-
-@functools.cache
-def _posseg_table() -> dict[tuple[str, str], dict[tuple[str, str], float]]:
-    path = _jieba_dir() / "posseg" / "prob_trans.py"
-    try:
-        literal = path.read_text(encoding="utf-8").split("=", 1)[1]
-        table = ast.literal_eval(literal.strip())
-    except (OSError, IndexError, ValueError, SyntaxError):
-        return {}  # an unusual jieba build: the model works without POS context
-    return table if isinstance(table, dict) else {}
-
-
-@functools.cache
-def _tag_ids() -> dict[str, int]:
-    tags = sorted({state[1] for state in _posseg_table()})
-    return {tag: index + 1 for index, tag in enumerate(tags[: (1 << _TAG_BITS) - 1])}
-
-
-@functools.cache
-def _transitions() -> tuple[list[list[int]], list[list[int]]]:
-    """PMI cost of tag t2 after t1, for a previous word of several / one character.
-
-    jieba's POS HMM gives P(next state | state); at a word boundary the state
-    pair is (E or S, t1) -> (B or S, t2), so summing over B/S gives P(t2 | t1).
-    Dividing by P(t2) keeps only what the context adds.
-    """
-    table = _posseg_table()
-    ids = _tag_ids()
-    size = len(ids) + 1
-    cond = {x: [[0.0] * size for _ in range(size)] for x in ("E", "S")}
-    for (x, t1), row in table.items():
-        if x not in cond or t1 not in ids:
-            continue
-        for (y, t2), logp in row.items():
-            if y in ("B", "S") and t2 in ids:
-                cond[x][ids[t1]][ids[t2]] += math.exp(logp)
-    marginal = [0.0] * size
-    for x in cond:
-        for t1 in range(1, size):
-            for t2 in range(1, size):
-                marginal[t2] += cond[x][t1][t2]
-    norm = sum(marginal) or 1.0
-    result: dict[str, list[list[int]]] = {}
-    for x, rows in cond.items():
-        out = [[0] * size for _ in range(size)]
-        for t1 in range(1, size):
-            if sum(rows[t1]) <= 0:
-                continue
-            for t2 in range(1, size):
-                p, q = rows[t1][t2], marginal[t2] / norm
-                if p <= 0 or q <= 0:
-                    out[t1][t2] = _PMI_CLIP
-                    continue
-                value = -math.log(p / q) * _SCALE * _POS_WEIGHT
-                out[t1][t2] = max(-_PMI_CLIP, min(_PMI_CLIP, round(value)))
-        result[x] = out
-    return result["E"], result["S"]
-
-
 @functools.lru_cache(maxsize=4096)
 def _symbol_cost(char: str) -> int:
     """Prior for characters the dictionary does not cover (punctuation, emoji, letters)."""
@@ -143,6 +88,8 @@ def _symbol_cost(char: str) -> int:
         return _UNKNOWN_CJK
     if code == 0xFE0F:  # emoji presentation selector, follows most emoji in notes
         return 90
+    if char in _NOTE_EMOJI:
+        return 80
     if 0x1F300 <= code <= 0x1FAFF or 0x2600 <= code <= 0x27BF:
         return 120
     if cat == "Cf" or cat.startswith("M"):
@@ -174,6 +121,12 @@ class LanguageModel:
         self._chars = chars
         self._base = base
         self._singles: dict[str, int] = {}
+        # Character bigram and unigram counts of clean texts: the one thing a
+        # word dictionary lacks is which word follows which (特征|中, not 特征|不).
+        self._pairs: Counter[str] = Counter() if base is None else base._pairs.copy()
+        self._units: Counter[str] = Counter() if base is None else base._units.copy()
+        self._pair_cache: dict[str, int] = {}
+        self._shifts: dict[str, int] = {}
 
     @staticmethod
     @functools.cache
@@ -187,6 +140,7 @@ class LanguageModel:
             if value != _PREFIX or key not in base._words:
                 base._words[key] = value
         base._chars.update(domain._chars)
+        base._pairs, base._units, base._shifts = domain._pairs, domain._units, domain._shifts
         return base
 
     @classmethod
@@ -204,10 +158,13 @@ class LanguageModel:
         base = base if base is not None else cls.default()
         grams: Counter[str] = Counter()
         chars: Counter[str] = Counter()
+        pairs: Counter[str] = Counter()
         for text in texts:
             for ch in text:
                 if not ch.isascii():
                     chars[ch] += 1
+            for run in _WIDE_RUN.findall(text):
+                pairs.update(run[i : i + 2] for i in range(len(run) - 1))
             for run in _CJK_RUN.findall(text):
                 for n in (2, 3, 4):
                     for i in range(len(run) - n + 1):
@@ -220,22 +177,65 @@ class LanguageModel:
             if count < 2:
                 continue  # once is chance; twice is vocabulary
             cost = _cost(count * _TEXT_WEIGHT, total)
-            old = base._lookup(gram)
-            if old is None or old == _PREFIX:
-                words[gram] = _pack(cost, 0)
-            else:
-                words[gram] = _pack(min(cost, old >> _TAG_BITS), old & ((1 << _TAG_BITS) - 1))
+            old = base.word_cost(gram)
+            words[gram] = cost if old is None else min(cost, old)
             for k in range(1, len(gram)):
                 prefix = gram[:k]
                 if prefix not in words and base._lookup(prefix) is None:
                     words[prefix] = _PREFIX
         char_total = max(1, sum(chars.values()))
         char_costs = {
-            ch: min(_cost(count, char_total) + 20, base.char_cost(ch))
-            for ch, count in chars.items()
-            if count >= 2
+            ch: min(_cost(count, char_total) + 20, base.char_cost(ch)) for ch, count in chars.items() if count >= 2
         }
-        return cls(words, char_costs, base)
+        model = cls(words, char_costs, base)
+        model._pairs.update(pairs)
+        model._units.update(chars)
+        model._adapt_singles()
+        return model
+
+    def _adapt_singles(self) -> None:
+        """Shift single-character word costs toward the clean texts' usage.
+
+        jieba counts news prose; notes say 与 far more and 不 far less. The
+        shift is the log ratio of a character's frequency in the texts to
+        its frequency in the dictionary, shrunk toward zero for rare ones.
+        """
+        units = self._units
+        total = sum(count for ch, count in units.items() if _CJK_RUN.match(ch))
+        if total < 200:
+            return
+        root = self
+        while root._base is not None:
+            root = root._base
+        for ch, count in units.items():
+            if not _CJK_RUN.match(ch):
+                continue
+            expected = total * math.exp(-root._chars.get(ch, _UNKNOWN_CJK) / _SCALE)
+            ratio = (count + _ADAPT_PRIOR) / (expected + _ADAPT_PRIOR)
+            shift = round(-math.log(ratio) * _SCALE * _ADAPT_WEIGHT)
+            self._shifts[ch] = max(-_ADAPT_CLIP, min(_ADAPT_CLIP, shift))
+
+    def _pair_cost(self, pair: str) -> int:
+        """PMI of two adjacent characters in the clean texts, as a cost (tenths of a nat).
+
+        Smoothed toward independence: a first character seen rarely says
+        nothing; one seen often but never before the second one is evidence
+        against the pair.
+        """
+        cost = self._pair_cache.get(pair)
+        if cost is None:
+            first = self._units.get(pair[0], 0)
+            if first == 0:
+                cost = 0
+            else:
+                total = max(1, self._units.total())
+                p_next = (self._units.get(pair[1], 0) + 0.5) / total
+                together = self._pairs.get(pair, 0)
+                ratio = (together + _PAIR_PRIOR * p_next) / ((first + _PAIR_PRIOR) * p_next)
+                value = -math.log(ratio) * _SCALE * _PAIR_WEIGHT
+                cost = max(-_PAIR_CLIP, min(_PAIR_MAX_PENALTY, round(value)))
+            self._pair_cache[pair] = cost
+        return cost
 
     def _lookup(self, key: str) -> int | None:
         value = self._words.get(key)
@@ -250,7 +250,7 @@ class LanguageModel:
     def word_cost(self, word: str) -> int | None:
         """Cost of a dictionary word in tenths of a nat, None when unknown."""
         value = self._lookup(word)
-        return None if value is None or value == _PREFIX else value >> _TAG_BITS
+        return None if value is None or value == _PREFIX else value
 
     def char_cost(self, char: str) -> int:
         """Cost of one character standing alone, in tenths of a nat."""
@@ -261,21 +261,17 @@ class LanguageModel:
             return self._base.char_cost(char)
         return _symbol_cost(char)
 
-    def _single_value(self, char: str) -> int:
+    def _single_cost(self, char: str) -> int:
+        """Cost of a character read as a word of its own, adapted to the clean texts."""
         value = self._singles.get(char)
         if value is None:
-            word = self._lookup(char)
-            if word is None or word == _PREFIX:
-                word = _pack(self.char_cost(char) + _OOV_PENALTY, 0)
-            value = self._singles[char] = word
+            word = self.word_cost(char)
+            if word is None:
+                word = self.char_cost(char) + _OOV_PENALTY
+            value = self._singles[char] = max(0, word + self._shifts.get(char, 0))
         return value
 
-    def _single_cost(self, char: str) -> int:
-        return self._single_value(char) >> _TAG_BITS
-
-    def prune(
-        self, candidates: Sequence[str], left: str = "", right: str = "", margin: int = 90
-    ) -> tuple[str, ...]:
+    def prune(self, candidates: Sequence[str], left: str = "", right: str = "", margin: int = 90) -> tuple[str, ...]:
         """Drop candidates far less likely alone than the best one.
 
         Lost bytes give up to 16 readings, most of them rare characters no one
@@ -286,18 +282,14 @@ class LanguageModel:
             return tuple(candidates)
         costs = [self._single_cost(c) for c in candidates]
         best = min(costs)
-        kept = [
-            (cost, c) for c, cost in zip(candidates, costs, strict=True) if cost <= best + margin
-        ]
+        kept = [(cost, c) for c, cost in zip(candidates, costs, strict=True) if cost <= best + margin]
         if len(kept) > _MAX_CANDIDATES:
             # Two lost bytes of one character (GBK) leave thousands of readings:
             # keep the commonest few dozen and every one that makes a word with
             # a neighbour (成?言 keeps 语 for 语言 though 语 is not among the commonest).
             kept_set = {c for _, c in sorted(kept)[:_MAX_CANDIDATES]}
             for _, c in kept:
-                if (left and self._lookup(left + c) is not None) or (
-                    right and self._lookup(c + right) is not None
-                ):
+                if (left and self._lookup(left + c) is not None) or (right and self._lookup(c + right) is not None):
                     kept_set.add(c)
             return tuple(c for c in candidates if c in kept_set)
         return tuple(c for _, c in kept)
@@ -310,93 +302,62 @@ class LanguageModel:
         """Cheapest character per slot, with the margin of every alternative.
 
         The cost of a reading is that of its best segmentation: each word costs
-        -log P(word) plus how (un)likely its part of speech is after the
-        previous word's (jieba's own POS transition table, as pointwise mutual
-        information so it adds context without re-counting word frequency).
-        Forward and backward passes over (position, tag) states give, for
-        every slot and candidate, the cost of the best reading through it.
-        `bias` adds per-slot costs for a candidate (bracket pairing, Unicode
-        block of the neighbours), in tenths of a nat.
+        -log P(word), and where clean texts were given, each word boundary
+        earns the bigram PMI of the two characters that meet there. Forward and
+        backward passes over (position, last character) states give, for every
+        slot and candidate, the cost of the best reading through it. `bias`
+        adds per-slot costs for a candidate (tenths of a nat).
         """
         n = len(slots)
         inf = 1 << 40
-        single = self._single_value
-        top = self._words.get
-        below = self._base._words.get if self._base is not None else None
-        after_word, after_char = _transitions()
-        pmi = (after_word, after_char)
-
-        def lookup(key: str) -> int | None:
-            # The overlay chain inlined: this is the hot loop of every repair.
-            value = top(key)
-            if below is not None and (value is None or value == _PREFIX):
-                deeper = below(key)
-                if deeper is not None:
-                    return deeper
-            return value
-
-        # edges[i]: (j, cost, text, tag)
-        edges: list[list[tuple[int, int, str, int]]] = [[] for _ in range(n)]
-        for i in range(n):
-            out = edges[i]
-            for c in slots[i]:
-                value = single(c)
-                out.append((i + 1, value >> 7, c, value & 127))
-            frontier = [c for c in slots[i] if lookup(c) is not None]
-            j = i + 1
-            while frontier and j < n and j - i < _MAX_WORD:
-                grown: list[str] = []
-                for prefix in frontier:
-                    for c in slots[j]:
-                        key = prefix + c
-                        value = lookup(key)
-                        if value is None:
-                            continue
-                        grown.append(key)
-                        if value != _PREFIX:
-                            out.append((j + 1, value >> 7, key, value & 127))
-                frontier = grown
-                j += 1
+        edges = self._edges(slots)
         if bias is not None:
             for i in range(n):
-                edges[i] = [
-                    (j, cost + _bias_cost(bias, i, text), text, tag)
-                    for j, cost, text, tag in edges[i]
-                ]
-        # State: (position, tag of the word ending there, was it one character).
-        fwd: list[dict[tuple[int, bool], int]] = [{} for _ in range(n + 1)]
-        back: list[dict[tuple[int, bool], tuple[int, tuple[int, bool], str]]] = [
-            {} for _ in range(n + 1)
-        ]
-        fwd[0][(0, True)] = 0
+                edges[i] = [(j, cost + _bias_cost(bias, i, text), text) for j, cost, text in edges[i]]
+        use_pairs = bool(self._pairs)
+        cache = self._pair_cache
+        pair_cost = self._pair_cost
+
+        def join(prev: str, first: str) -> int:
+            # Inlined cache probe: this runs for every edge and state.
+            if not use_pairs or not prev:
+                return 0
+            key = prev + first
+            value = cache.get(key)
+            return value if value is not None else pair_cost(key)
+
+        # A state is the last character of the words so far (one per
+        # candidate of the slot before: a single state where the text is certain).
+        fwd: list[dict[str, int]] = [{} for _ in range(n + 1)]
+        back: list[dict[str, tuple[int, str, str]]] = [{} for _ in range(n + 1)]
+        fwd[0][""] = 0
         for i in range(n):
-            states = fwd[i]
+            states = list(fwd[i].items())
             if not states:
                 continue
-            for j, cost, text, tag in edges[i]:
-                nxt = (tag, len(text) == 1)
-                target = fwd[j]
-                for state, base_cost in states.items():
-                    total = base_cost + cost + pmi[state[1]][state[0]][tag]
-                    if total < target.get(nxt, inf):
-                        target[nxt] = total
-                        back[j][nxt] = (i, state, text)
-        bwd: list[dict[tuple[int, bool], int]] = [{} for _ in range(n + 1)]
-        for state in fwd[n]:
-            bwd[n][state] = 0
-        for i in range(n - 1, -1, -1):
-            states = fwd[i]
-            result = bwd[i]
-            for state in states:
-                row = pmi[state[1]][state[0]]
-                best = inf
-                for j, cost, text, tag in edges[i]:
-                    rest = bwd[j].get((tag, len(text) == 1))
-                    if rest is None:
-                        continue
-                    total = cost + row[tag] + rest
+            for j, cost, text in edges[i]:
+                first = text[0]
+                best, arg = inf, ""
+                for prev, prev_cost in states:
+                    total = prev_cost + cost + join(prev, first)
                     if total < best:
-                        best = total
+                        best, arg = total, prev
+                last = text[-1]
+                target = fwd[j]
+                if best < target.get(last, inf):
+                    target[last] = best
+                    back[j][last] = (i, arg, text)
+        bwd: list[dict[str, int]] = [{} for _ in range(n + 1)]
+        bwd[n] = {state: 0 for state in fwd[n]}
+        for i in range(n - 1, -1, -1):
+            result = bwd[i]
+            outgoing = [
+                (cost + rest, text[0]) for j, cost, text in edges[i] if (rest := bwd[j].get(text[-1])) is not None
+            ]
+            for state in fwd[i]:
+                best = inf
+                for total, first in outgoing:
+                    best = min(best, total + join(state, first))
                 result[state] = best
         end_state = min(fwd[n], key=lambda st: fwd[n][st])
         best_total = fwd[n][end_state]
@@ -409,26 +370,25 @@ class LanguageModel:
             j, state = i, prev
         ambiguous = [len(s) > 1 for s in slots]
         through: list[dict[str, int]] = [{} for _ in range(n)]
-        if any(ambiguous):
-            for i in range(n):
-                for j, cost, text, tag in edges[i]:
-                    if not any(ambiguous[i:j]):
-                        continue
-                    rest = bwd[j].get((tag, len(text) == 1))
-                    if rest is None:
-                        continue
-                    best = inf
-                    for state, base_cost in fwd[i].items():
-                        total = base_cost + cost + pmi[state[1]][state[0]][tag]
-                        if total < best:
-                            best = total
-                    total = best + rest
-                    for k in range(i, j):
-                        if ambiguous[k]:
-                            ch = text[k - i]
-                            seen = through[k].get(ch)
-                            if seen is None or total < seen:
-                                through[k][ch] = total
+        for i in range(n):
+            for j, cost, text in edges[i]:
+                if not any(ambiguous[i:j]):
+                    continue
+                rest = bwd[j].get(text[-1])
+                if rest is None:
+                    continue
+                first = text[0]
+                best = min(
+                    (prev_cost + join(prev, first) for prev, prev_cost in fwd[i].items()),
+                    default=inf,
+                )
+                total = best + cost + rest
+                for k in range(i, j):
+                    if ambiguous[k]:
+                        ch = text[k - i]
+                        seen = through[k].get(ch)
+                        if seen is None or total < seen:
+                            through[k][ch] = total
         alternatives: list[tuple[tuple[str, float], ...]] = []
         for k in range(n):
             if not ambiguous[k]:
@@ -437,6 +397,44 @@ class LanguageModel:
             ranked = sorted(through[k].items(), key=lambda item: (item[1], item[0]))
             alternatives.append(tuple((ch, (t - best_total) / _SCALE) for ch, t in ranked))
         return Decoding(tuple(chosen), tuple(alternatives))
+
+    def _edges(self, slots: Sequence[Sequence[str]]) -> list[list[tuple[int, int, str]]]:
+        """Every word (and single character) the lattice can spell: (end, cost, text) by start."""
+        n = len(slots)
+        single = self._single_cost
+        top = self._words.get
+        below = self._base._words.get if self._base is not None else None
+
+        def lookup(key: str) -> int | None:
+            # The overlay chain inlined: this is the hot loop of every repair.
+            value = top(key)
+            if below is not None and (value is None or value == _PREFIX):
+                deeper = below(key)
+                if deeper is not None:
+                    return deeper
+            return value
+
+        edges: list[list[tuple[int, int, str]]] = [[] for _ in range(n)]
+        for i in range(n):
+            out = edges[i]
+            for c in slots[i]:
+                out.append((i + 1, single(c), c))
+            frontier = [c for c in slots[i] if lookup(c) is not None]
+            j = i + 1
+            while frontier and j < n and j - i < _MAX_WORD:
+                grown: list[str] = []
+                for prefix in frontier:
+                    for c in slots[j]:
+                        key = prefix + c
+                        value = lookup(key)
+                        if value is None:
+                            continue
+                        grown.append(key)
+                        if value != _PREFIX:
+                            out.append((j + 1, value, key))
+                frontier = grown
+                j += 1
+        return edges
 
 
 def _bias_cost(bias: Sequence[dict[str, int] | None], start: int, text: str) -> int:
@@ -449,17 +447,17 @@ def _bias_cost(bias: Sequence[dict[str, int] | None], start: int, text: str) -> 
 
 
 def _domain_lines() -> list[str]:
-    return [
-        line
-        for line in _DOMAIN_FILE.read_text(encoding="utf-8").splitlines()
-        if line and not line.startswith("#")
-    ]
+    return [line for line in _DOMAIN_FILE.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
 
 
 def _domain_vocabulary() -> list[str]:
     # Lines of space-separated terms without sentence punctuation are the word list.
-    return [w for line in _domain_lines() if "，" not in line and "。" not in line
-            and not line.startswith("##") for w in line.split()]
+    return [
+        w
+        for line in _domain_lines()
+        if "，" not in line and "。" not in line and not line.startswith("##")
+        for w in line.split()
+    ]
 
 
 def _domain_texts() -> list[str]:
@@ -468,8 +466,6 @@ def _domain_texts() -> list[str]:
 
 def _load_jieba(path: Path) -> LanguageModel:
     freqs: dict[str, int] = {}
-    tags: dict[str, int] = {}
-    ids = _tag_ids()
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             parts = line.split()
@@ -481,13 +477,11 @@ def _load_jieba(path: Path) -> LanguageModel:
             except ValueError:
                 continue
             freqs[word] = freqs.get(word, 0) + freq
-            if len(parts) > 2:
-                tags[word] = ids.get(parts[2], 0)
     total = float(sum(freqs.values()))
     words: dict[str, int] = {}
     char_freq: Counter[str] = Counter()
     for word, freq in freqs.items():
-        words[word] = _pack(_cost(freq, total), tags.get(word, 0))
+        words[word] = _cost(freq, total)
         for ch in word:
             char_freq[ch] += freq
     for word in freqs:

@@ -97,18 +97,14 @@ def find_damage(text: str, *, context: LanguageModel | None = None) -> list[Dama
         found.extend(_single_byte(text, lm))
     taken = [(d.start, d.end) for d in found]
     paragraph = _paragraphs(text)
-    found.extend(
-        d for d in _gbk.find(text, lm, _make_damage, paragraph) if not _overlaps(d, taken)
-    )
+    found.extend(d for d in _gbk.find(text, lm, _make_damage, paragraph) if not _overlaps(d, taken))
     taken = [(d.start, d.end) for d in found]
     found.extend(d for d in _leftovers(text) if not _overlaps(d, taken))
     found.sort(key=lambda d: d.start)
     return found
 
 
-def repair_text(
-    text: str, *, context: LanguageModel | None = None, min_confidence: float = 0.0
-) -> str:
+def repair_text(text: str, *, context: LanguageModel | None = None, min_confidence: float = 0.0) -> str:
     """Apply every repair at or above `min_confidence`, until nothing changes.
 
     Loops because double mojibake comes off one layer at a time; the limit
@@ -161,7 +157,7 @@ def _make_damage(
         for k, s in enumerate(slots)
     ]
     lattice = [(c,) for c in before] + slots + [(c,) for c in after]
-    decoding = model.decode(lattice)
+    decoding = model.decode(lattice, _symbol_bias(lattice))
     inner = slice(len(before), len(before) + len(slots))
     chosen = list(decoding.text[inner])
     alternatives = decoding.alternatives[inner]
@@ -181,6 +177,31 @@ def _make_damage(
             swapped[weakest] = ch
             candidates.append("".join(swapped))
     return Damage(start, end, kind, codepage, best, round(confidence, 4), tuple(candidates))
+
+
+_BLOCK_BONUS: Final = -60
+
+
+def _symbol_bias(lattice: list[tuple[str, ...]]) -> list[dict[str, int] | None]:
+    """Favour symbols from the Unicode block of their certain neighbours.
+
+    A lost byte in ┐ also reads as ❔; next to ─ and ┬ the box-drawing
+    reading is the one meant. CJK candidates are left to the word model.
+    """
+    bias: list[dict[str, int] | None] = [None] * len(lattice)
+    for k, options in enumerate(lattice):
+        if len(options) < 2:
+            continue
+        blocks = {
+            ord(lattice[j][0]) >> 7
+            for j in (k - 1, k + 1)
+            if 0 <= j < len(lattice) and len(lattice[j]) == 1 and ord(lattice[j][0]) >= 0x2000
+        }
+        if not blocks:
+            continue
+        table = {c: _BLOCK_BONUS for c in options if ord(c) >> 7 in blocks and not _CJK_EVIDENCE.match(c)}
+        bias[k] = table or None
+    return bias
 
 
 def _page_hints(text: str) -> tuple[str, tuple[int, ...]]:
@@ -207,14 +228,10 @@ def _pieces(text: str, codepage: str, lost: tuple[int, ...]) -> Iterator[_Piece]
         # Double mojibake shows the outer layer's leads of Ã/Â (0xC3/0xC2 of the
         # first layer's Latin-1 letters); single-layer damage of CJK never does.
         doubled = _double(run, base, codepage, lost) if ("Ã" in run or "Â" in run) else []
-        yield from doubled or _split(
-            parse([(REVERSE[c],) for c in run], lost), base, codepage, None
-        )
+        yield from doubled or _split(parse([(REVERSE[c],) for c in run], lost), base, codepage, None)
 
 
-def _split(
-    parsed: list[Slot | int], base: int, codepage: str, owners: list[tuple[int, int]] | None
-) -> list[_Piece]:
+def _split(parsed: list[Slot | int], base: int, codepage: str, owners: list[tuple[int, int]] | None) -> list[_Piece]:
     """Cut a parsed run at the tokens no character could use (clean text there)."""
     pieces: list[_Piece] = []
     current: list[Slot] = []
@@ -228,14 +245,9 @@ def _split(
             start, end = base + owners[current[0].first][0], base + owners[current[-1].stop - 1][1]
         multi = [s for s in current if s.stop - s.first > 1]
         complete = [s for s in multi if s.complete]
-        strong = len(complete) >= 2 or any(
-            _CJK_EVIDENCE.match(s.candidates[0]) for s in complete
-        )
+        strong = len(complete) >= 2 or any(_CJK_EVIDENCE.match(s.candidates[0]) for s in complete)
         if multi:
-            pieces.append(
-                _Piece(start, end, tuple(current), codepage, strong,
-                       all(s.complete for s in current))
-            )
+            pieces.append(_Piece(start, end, tuple(current), codepage, strong, all(s.complete for s in current)))
         current.clear()
 
     for item in parsed:
@@ -266,18 +278,14 @@ def _double(run: str, base: int, codepage: str, lost: tuple[int, ...]) -> list[_
     # Each inner piece needs its own proof: a whole CJK character, or every
     # character keeping at least one continuation byte. Otherwise "cafÃ©" would
     # read as a lone lead byte E9 whose two continuation bytes were both lost.
-    if not pieces or not all(
-        p.strong or all(s.stop - s.first >= 2 for s in p.slots) for p in pieces
-    ):
+    if not pieces or not all(p.strong or all(s.stop - s.first >= 2 for s in p.slots) for p in pieces):
         return []
     if pieces[0].start != base or pieces[-1].end != base + len(run):
         return []
     outer_page = CP1254 if set(run) & ONLY_CP1254 else CP1252
     inner_chars = {c for slot in outer if not isinstance(slot, int) for c in slot.candidates}
     inner_page = CP1254 if inner_chars & ONLY_CP1254 else CP1252
-    return [
-        _Piece(p.start, p.end, p.slots, f"{inner_page}+{outer_page}", True, False) for p in pieces
-    ]
+    return [_Piece(p.start, p.end, p.slots, f"{inner_page}+{outer_page}", True, False) for p in pieces]
 
 
 def _single_byte(text: str, lm: Callable[[], LanguageModel]) -> Iterator[Damage]:
@@ -304,12 +312,17 @@ def _single_byte(text: str, lm: Callable[[], LanguageModel]) -> Iterator[Damage]
         kind = "c1-control" if any(c in C1_CONTROLS for c in text[p.start : p.end]) else "mojibake"
         before = _clean_context(text, p.start, -1)
         after = _clean_context(text, p.end, 1)
-        damage = _make_damage(
-            p.start, p.end, kind, p.codepage, [s.candidates for s in p.slots], before, after, lm
-        )
+        damage = _make_damage(p.start, p.end, kind, p.codepage, [s.candidates for s in p.slots], before, after, lm)
         if confidence_cap < damage.confidence:
-            damage = Damage(damage.start, damage.end, damage.kind, damage.codepage,
-                            damage.replacement, confidence_cap, damage.candidates)
+            damage = Damage(
+                damage.start,
+                damage.end,
+                damage.kind,
+                damage.codepage,
+                damage.replacement,
+                confidence_cap,
+                damage.candidates,
+            )
         yield damage
 
 
@@ -355,5 +368,6 @@ def _leftovers(text: str) -> Iterator[Damage]:
             yield Damage(match.start(), match.end(), "replacement-char", "", None, 0.0, ())
         else:
             fixed = ftfy.fixes.fix_c1_controls(span)
-            yield Damage(match.start(), match.end(), "c1-control", CP1252,
-                         fixed if fixed != span else None, 0.5, (fixed,))
+            yield Damage(
+                match.start(), match.end(), "c1-control", CP1252, fixed if fixed != span else None, 0.5, (fixed,)
+            )

@@ -76,9 +76,7 @@ def double(
     return second(first(text))
 
 
-def partial(
-    text: str, damage: Callable[[str], str] = seed_style, *, every: int = 2, offset: int = 1
-) -> str:
+def partial(text: str, damage: Callable[[str], str] = seed_style, *, every: int = 2, offset: int = 1) -> str:
     """Damage only some paragraphs: a damaged note pasted into a clean one.
 
     Paragraph `i` is damaged when `i % every == offset`; blank lines stay as they are.
