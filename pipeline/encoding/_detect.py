@@ -15,8 +15,12 @@ _BOMS: Final = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_CHINESE: Final = re.compile("[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+# What GB18030 text decodes to: hanzi, CJK and fullwidth punctuation, and
+# the symbols GB2312 carries (·, —, “”, …, arrows, box drawing).
+_CHINESE: Final = re.compile("[\u00b7\u2010-\u2027\u2030-\u21ff\u2500-\u257f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 _NON_ASCII: Final = re.compile("[^\x00-\x7f]")
+# Characters no note contains: controls other than whitespace, private use.
+_ODD: Final = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ue000-\uf8ff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -70,20 +74,24 @@ def decode_bytes(data: bytes) -> Decoded:
 
 
 def _utf16_without_bom(data: bytes) -> Decoded | None:
-    # ASCII in UTF-16 is half NUL bytes, all on one side; CJK has almost none.
-    # Markdown always has ASCII (newlines, '#', '|'), so the pattern shows.
+    # ASCII in UTF-16 is half NUL bytes, all on one side; Markdown always has
+    # ASCII (newlines, '#', '|'), so the pattern shows. Some CJK and box
+    # drawing characters (一 U+4E00, ─ U+2500) put NULs on the other side, so
+    # the side is only a hint: the decoded text must also read as text.
     if len(data) < 4 or len(data) % 2:
         return None
     even = data[0::2].count(0)
     odd = data[1::2].count(0)
-    units = len(data) // 2
-    for zeros, other, encoding in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
-        if zeros >= max(2, units // 50) and other <= zeros // 20:
-            try:
-                return Decoded(data.decode(encoding), encoding, False, True)
-            except UnicodeDecodeError:
-                return None
-    return None
+    if max(even, odd) < 2 or max(even, odd) < 2 * min(even, odd):
+        return None
+    encoding = "utf-16-le" if odd > even else "utf-16-be"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    if _ODD.search(text) is not None:
+        return None
+    return Decoded(text, encoding, False, True)
 
 
 def _charset_normalizer(data: bytes) -> Decoded | None:

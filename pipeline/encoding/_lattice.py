@@ -61,20 +61,29 @@ def parse(tokens: list[Token], lost: tuple[int, ...]) -> list[Slot | int]:
     n = len(tokens)
     while i < n:
         token = tokens[i]
-        if len(token) == 1 and token[0] < 0x80:
-            out.append(Slot((chr(token[0]),), i, i + 1, True))
-            i += 1
-            continue
-        leads = [b for b in token if utf8_length(b)]
-        if not leads:
-            out.append(i)
-            i += 1
-            continue
-        need = max(utf8_length(b) for b in leads) - 1
+        if len(token) == 1:
+            byte = token[0]
+            if byte < 0x80:
+                out.append(Slot((chr(byte),), i, i + 1, True))
+                i += 1
+                continue
+            need = _NEED[byte]
+            if need < 0:
+                out.append(i)
+                i += 1
+                continue
+            leads: tuple[int, ...] = token
+        else:
+            leads = tuple(b for b in token if _NEED[b] >= 0 and b >= 0x80)
+            if not leads:
+                out.append(i)
+                i += 1
+                continue
+            need = max(_NEED[b] for b in leads)
         j = i + 1
-        while j < n and j - i <= need and any(0x80 <= b < 0xC0 for b in tokens[j]):
+        while j < n and j - i <= need and _has_continuation(tokens[j]):
             j += 1
-        found = _candidates(tuple(tokens[i:j]), tuple(leads), lost)
+        found = _candidates(tuple(tokens[i:j]), leads, lost)
         if found is None:
             out.append(i)
             i += 1
@@ -82,6 +91,16 @@ def parse(tokens: list[Token], lost: tuple[int, ...]) -> list[Slot | int]:
         out.append(Slot(found[0], i, j, found[1]))
         i = j
     return out
+
+
+# Continuation bytes a lead byte needs (-1: not a lead), by byte value.
+_NEED: Final = tuple(utf8_length(b) - 1 if utf8_length(b) else -1 for b in range(256))
+
+
+def _has_continuation(token: Token) -> bool:
+    if len(token) == 1:
+        return 0x80 <= token[0] < 0xC0
+    return any(0x80 <= b < 0xC0 for b in token)
 
 
 @lru_cache(maxsize=1 << 16)

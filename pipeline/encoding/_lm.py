@@ -127,6 +127,7 @@ class LanguageModel:
         self._units: Counter[str] = Counter() if base is None else base._units.copy()
         self._pair_cache: dict[str, int] = {}
         self._shifts: dict[str, int] = {}
+        self._bonuses: dict[str, int] | None = None
 
     @staticmethod
     @functools.cache
@@ -314,32 +315,30 @@ class LanguageModel:
         if bias is not None:
             for i in range(n):
                 edges[i] = [(j, cost + _bias_cost(bias, i, text), text) for j, cost, text in edges[i]]
-        use_pairs = bool(self._pairs)
-        cache = self._pair_cache
-        pair_cost = self._pair_cost
-
-        def join(prev: str, first: str) -> int:
-            # Inlined cache probe: this runs for every edge and state.
-            if not use_pairs or not prev:
-                return 0
-            key = prev + first
-            value = cache.get(key)
-            return value if value is not None else pair_cost(key)
-
-        # A state is the last character of the words so far (one per
-        # candidate of the slot before: a single state where the text is certain).
+        bonus = self._pair_bonuses().get
+        # A state is the last character of the words so far: one per candidate
+        # of the slot before, so a single state wherever the text is certain.
         fwd: list[dict[str, int]] = [{} for _ in range(n + 1)]
         back: list[dict[str, tuple[int, str, str]]] = [{} for _ in range(n + 1)]
         fwd[0][""] = 0
         for i in range(n):
             states = list(fwd[i].items())
-            if not states:
+            if len(states) == 1:
+                # The common case (the text before is certain), kept lean.
+                prev, prev_cost = states[0]
+                for j, cost, text in edges[i]:
+                    best = prev_cost + cost + bonus(prev + text[0], 0)
+                    last = text[-1]
+                    target = fwd[j]
+                    if best < target.get(last, inf):
+                        target[last] = best
+                        back[j][last] = (i, prev, text)
                 continue
             for j, cost, text in edges[i]:
                 first = text[0]
                 best, arg = inf, ""
                 for prev, prev_cost in states:
-                    total = prev_cost + cost + join(prev, first)
+                    total = prev_cost + cost + bonus(prev + first, 0)
                     if total < best:
                         best, arg = total, prev
                 last = text[-1]
@@ -348,55 +347,67 @@ class LanguageModel:
                     target[last] = best
                     back[j][last] = (i, arg, text)
         bwd: list[dict[str, int]] = [{} for _ in range(n + 1)]
-        bwd[n] = {state: 0 for state in fwd[n]}
+        bwd[n] = dict.fromkeys(fwd[n], 0)
         for i in range(n - 1, -1, -1):
-            result = bwd[i]
             outgoing = [
                 (cost + rest, text[0]) for j, cost, text in edges[i] if (rest := bwd[j].get(text[-1])) is not None
             ]
-            for state in fwd[i]:
-                best = inf
-                for total, first in outgoing:
-                    best = min(best, total + join(state, first))
-                result[state] = best
+            bwd[i] = {
+                state: min(total + bonus(state + first, 0) for total, first in outgoing) if outgoing else inf
+                for state in fwd[i]
+            }
         end_state = min(fwd[n], key=lambda st: fwd[n][st])
         best_total = fwd[n][end_state]
         chosen = [""] * n
         j, state = n, end_state
         while j > 0:
             i, prev, text = back[j][state]
-            for k, ch in enumerate(text):
-                chosen[i + k] = ch
+            chosen[i : i + len(text)] = text
             j, state = i, prev
-        ambiguous = [len(s) > 1 for s in slots]
         through: list[dict[str, int]] = [{} for _ in range(n)]
-        for i in range(n):
+        ambiguous = [k for k in range(n) if len(slots[k]) > 1]
+        # Edges that can cover an ambiguous slot start at most _MAX_WORD before it.
+        starts = sorted({i for k in ambiguous for i in range(max(0, k - _MAX_WORD + 1), k + 1)})
+        is_ambiguous = [len(s) > 1 for s in slots]
+        for i in starts:
+            entry = fwd[i].items()
             for j, cost, text in edges[i]:
-                if not any(ambiguous[i:j]):
+                if not any(is_ambiguous[i:j]):
                     continue
                 rest = bwd[j].get(text[-1])
                 if rest is None:
                     continue
                 first = text[0]
-                best = min(
-                    (prev_cost + join(prev, first) for prev, prev_cost in fwd[i].items()),
-                    default=inf,
-                )
-                total = best + cost + rest
+                total = min(prev_cost + bonus(prev + first, 0) for prev, prev_cost in entry) + cost + rest
                 for k in range(i, j):
-                    if ambiguous[k]:
+                    if is_ambiguous[k]:
                         ch = text[k - i]
                         seen = through[k].get(ch)
                         if seen is None or total < seen:
                             through[k][ch] = total
         alternatives: list[tuple[tuple[str, float], ...]] = []
         for k in range(n):
-            if not ambiguous[k]:
+            if not is_ambiguous[k]:
                 alternatives.append(((chosen[k], 0.0),))
                 continue
             ranked = sorted(through[k].items(), key=lambda item: (item[1], item[0]))
             alternatives.append(tuple((ch, (t - best_total) / _SCALE) for ch, t in ranked))
         return Decoding(tuple(chosen), tuple(alternatives))
+
+    def _pair_bonuses(self) -> dict[str, int]:
+        """Bonus (a negative cost) for every character pair the clean texts showed.
+
+        Pairs never seen get nothing rather than a penalty: a small corpus
+        cannot prove a pair impossible. Built once per model, on first use.
+        """
+        if self._bonuses is None:
+            table = {}
+            for pair in self._pairs:
+                cost = self._pair_cost(pair)
+                if cost < 0:
+                    table[pair] = cost
+            self._bonuses = table
+        return self._bonuses
 
     def _edges(self, slots: Sequence[Sequence[str]]) -> list[list[tuple[int, int, str]]]:
         """Every word (and single character) the lattice can spell: (end, cost, text) by start."""
@@ -405,7 +416,7 @@ class LanguageModel:
         top = self._words.get
         below = self._base._words.get if self._base is not None else None
 
-        def lookup(key: str) -> int | None:
+        def chained(key: str) -> int | None:
             # The overlay chain inlined: this is the hot loop of every repair.
             value = top(key)
             if below is not None and (value is None or value == _PREFIX):
@@ -413,6 +424,8 @@ class LanguageModel:
                 if deeper is not None:
                     return deeper
             return value
+
+        lookup = top if below is None else chained
 
         edges: list[list[tuple[int, int, str]]] = [[] for _ in range(n)]
         for i in range(n):

@@ -45,6 +45,12 @@ _PREFILTER: Final = re.compile(f"[{re.escape(LEAD_CHARS)}\u0080-\u009f\ufffd{_gb
 _CLEAN_WIDE: Final = re.compile(f"[^\x00-\x7f{_REV_CLASS}]")
 _PARAGRAPH_BREAK: Final = re.compile(r"\n[ \t]*\n")
 _CJK_EVIDENCE: Final = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+_LEFTOVER: Final = re.compile("[\ufffd\u0080-\u009f]+")
+_CONTINUATION_CLASS: Final = "".join(re.escape(c) for c, b in sorted(REVERSE.items()) if 0x80 <= b < 0xC0)
+_SEQUENCE: Final = re.compile(f"[{re.escape(LEAD_CHARS)}][{_CONTINUATION_CLASS}]")
+# The outer layer of double mojibake re-encodes the first layer's lead bytes
+# (ä-é, ğ) as Ã or Ä followed by a continuation byte.
+_DOUBLE_HINT: Final = re.compile(f"[ÃÄ][{_CONTINUATION_CLASS}]")
 _ALL_LOST: Final = tuple(sorted(UNDEFINED[CP1254] | {SOFT_HYPHEN}))
 
 
@@ -95,11 +101,11 @@ def find_damage(text: str, *, context: LanguageModel | None = None) -> list[Dama
     found: list[Damage] = []
     if _LEAD.search(text) is not None:
         found.extend(_single_byte(text, lm))
-    taken = [(d.start, d.end) for d in found]
-    paragraph = _paragraphs(text)
-    found.extend(d for d in _gbk.find(text, lm, _make_damage, paragraph) if not _overlaps(d, taken))
-    taken = [(d.start, d.end) for d in found]
-    found.extend(d for d in _leftovers(text) if not _overlaps(d, taken))
+    taken = _Taken(found)
+    for damage in _gbk.find(text, lm, _make_damage, _paragraphs(text)):
+        if taken.add(damage):
+            found.append(damage)
+    found.extend(_leftovers(text, taken))
     found.sort(key=lambda d: d.start)
     return found
 
@@ -129,8 +135,26 @@ def repair_text(text: str, *, context: LanguageModel | None = None, min_confiden
     return text
 
 
-def _overlaps(d: Damage, taken: list[tuple[int, int]]) -> bool:
-    return any(d.start < end and start < d.end for start, end in taken)
+class _Taken:
+    """Spans already claimed, kept sorted: a later finder never overlaps an earlier one."""
+
+    def __init__(self, damages: list[Damage]) -> None:
+        self._starts = [d.start for d in damages]
+        self._ends = [d.end for d in damages]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        k = bisect.bisect_right(self._starts, start)
+        if k > 0 and self._ends[k - 1] > start:
+            return True
+        return k < len(self._starts) and self._starts[k] < end
+
+    def add(self, damage: Damage) -> bool:
+        if self.overlaps(damage.start, damage.end):
+            return False
+        k = bisect.bisect_right(self._starts, damage.start)
+        self._starts.insert(k, damage.start)
+        self._ends.insert(k, damage.end)
+        return True
 
 
 def _make_damage(
@@ -157,10 +181,18 @@ def _make_damage(
         for k, s in enumerate(slots)
     ]
     lattice = [(c,) for c in before] + slots + [(c,) for c in after]
-    decoding = model.decode(lattice, _symbol_bias(lattice))
-    inner = slice(len(before), len(before) + len(slots))
-    chosen = list(decoding.text[inner])
-    alternatives = decoding.alternatives[inner]
+    chosen: list[str] = []
+    alternatives: list[tuple[tuple[str, float], ...]] = []
+    # Long spans are decoded in overlapping windows: memory stays bounded and
+    # a word never needs more context than _CONTEXT characters either side.
+    first, stop = len(before), len(before) + len(slots)
+    for a in range(first, stop, _MAX_SLOTS):
+        b = min(stop, a + _MAX_SLOTS)
+        lo, hi = max(0, a - _CONTEXT), min(len(lattice), b + _CONTEXT)
+        window = lattice[lo:hi]
+        decoding = model.decode(window, _symbol_bias(window))
+        chosen.extend(decoding.text[a - lo : b - lo])
+        alternatives.extend(decoding.alternatives[a - lo : b - lo])
     confidence = 1.0
     weakest = -1
     for k, alts in enumerate(alternatives):
@@ -219,18 +251,6 @@ def _page_hints(text: str) -> tuple[str, tuple[int, ...]]:
     return CP1252, tuple(sorted(UNDEFINED[CP1254] | set(stripped)))
 
 
-def _pieces(text: str, codepage: str, lost: tuple[int, ...]) -> Iterator[_Piece]:
-    for match in _RUN.finditer(text):
-        if _LEAD.search(match.group()) is None:
-            continue  # “quotes”, ©, ½ on their own: no multi-byte character started here
-        run = match.group()
-        base = match.start()
-        # Double mojibake shows the outer layer's leads of Ã/Â (0xC3/0xC2 of the
-        # first layer's Latin-1 letters); single-layer damage of CJK never does.
-        doubled = _double(run, base, codepage, lost) if ("Ã" in run or "Â" in run) else []
-        yield from doubled or _split(parse([(REVERSE[c],) for c in run], lost), base, codepage, None)
-
-
 def _split(parsed: list[Slot | int], base: int, codepage: str, owners: list[tuple[int, int]] | None) -> list[_Piece]:
     """Cut a parsed run at the tokens no character could use (clean text there)."""
     pieces: list[_Piece] = []
@@ -246,8 +266,10 @@ def _split(parsed: list[Slot | int], base: int, codepage: str, owners: list[tupl
         multi = [s for s in current if s.stop - s.first > 1]
         complete = [s for s in multi if s.complete]
         strong = len(complete) >= 2 or any(_CJK_EVIDENCE.match(s.candidates[0]) for s in complete)
-        if multi:
-            pieces.append(_Piece(start, end, tuple(current), codepage, strong, all(s.complete for s in current)))
+        # Lead bytes alone (⭐ = E2 AD 90 loses both continuation bytes) make a
+        # piece too, but never a strong one: only a damaged neighbourhood
+        # can vouch for them.
+        pieces.append(_Piece(start, end, tuple(current), codepage, strong, all(s.complete for s in current)))
         current.clear()
 
     for item in parsed:
@@ -259,7 +281,7 @@ def _split(parsed: list[Slot | int], base: int, codepage: str, owners: list[tupl
     return pieces
 
 
-def _double(run: str, base: int, codepage: str, lost: tuple[int, ...]) -> list[_Piece]:
+def _double(run: str, base: int, codepage: str) -> list[_Piece]:
     """Read a run as mojibake of mojibake, when the outer layer decodes to a run that is itself damaged."""
     outer = parse([(REVERSE[c],) for c in run], _ALL_LOST)
     if not outer or any(isinstance(s, int) for s in outer):
@@ -290,15 +312,38 @@ def _double(run: str, base: int, codepage: str, lost: tuple[int, ...]) -> list[_
 
 def _single_byte(text: str, lm: Callable[[], LanguageModel]) -> Iterator[Damage]:
     codepage, lost = _page_hints(text)
-    pieces = list(_pieces(text, codepage, lost))
+    paragraph = _paragraphs(text)
+    runs = [m for m in _RUN.finditer(text) if _LEAD.search(m.group()) is not None]
+    # First the runs with a lead byte followed by a continuation byte: only
+    # they can prove damage. Each may also read as double mojibake.
+    readings: list[tuple[int, list[_Piece], list[_Piece]]] = []
+    for match in runs:
+        run = match.group()
+        if _SEQUENCE.search(run) is None:
+            continue
+        single = _split(parse([(REVERSE[c],) for c in run], lost), match.start(), codepage, None)
+        doubled = _double(run, match.start(), codepage) if _DOUBLE_HINT.search(run) else []
+        readings.append((match.start(), single, doubled))
+    # A paragraph whose damage reads as CJK in one layer went through one
+    # layer: a run there that could also be read twice ("Ã©" quoted in a note
+    # about mojibake) is read once.
+    one_layer = {
+        paragraph(start) for start, single, doubled in readings if not doubled and any(p.strong for p in single)
+    }
+    pieces: list[_Piece] = []
+    for start, single, doubled in readings:
+        pieces.extend(doubled if doubled and paragraph(start) not in one_layer else single)
+    strong_paragraphs = {paragraph(p.start) for p in pieces if p.strong}
+    if strong_paragraphs:
+        # Lone lead bytes (every continuation byte lost) count only where
+        # proof is near, so they are parsed only when there is proof at all.
+        for match in runs:
+            if _SEQUENCE.search(match.group()) is None:
+                tokens: list[Token] = [(REVERSE[c],) for c in match.group()]
+                pieces.extend(_split(parse(tokens, lost), match.start(), codepage, None))
+        pieces.sort(key=lambda p: p.start)
     if not pieces:
         return
-    strong_paragraphs: set[int] = set()
-    paragraph = _paragraphs(text)
-
-    for p in pieces:
-        if p.strong:
-            strong_paragraphs.add(paragraph(p.start))
     # A note damaged as a whole has no clean wide characters left; then every
     # mojibake-shaped run is damage, even a lone lead byte whose bytes all fell out.
     whole = bool(strong_paragraphs) and _CLEAN_WIDE.search(text) is None
@@ -360,9 +405,11 @@ def _approved_by_ftfy(text: str, piece: _Piece) -> bool:
     return bool(ftfy.fix_encoding(span) == ours)
 
 
-def _leftovers(text: str) -> Iterator[Damage]:
+def _leftovers(text: str, taken: _Taken) -> Iterator[Damage]:
     """U+FFFD and C1 controls no repair explained: reported, fixed only where ftfy can."""
-    for match in re.finditer("[\ufffd\u0080-\u009f]+", text):
+    for match in _LEFTOVER.finditer(text):
+        if taken.overlaps(match.start(), match.end()):
+            continue
         span = match.group()
         if span[0] == "\ufffd":
             yield Damage(match.start(), match.end(), "replacement-char", "", None, 0.0, ())
