@@ -74,24 +74,26 @@ def decode_bytes(data: bytes) -> Decoded:
 
 
 def _utf16_without_bom(data: bytes) -> Decoded | None:
-    # ASCII in UTF-16 is half NUL bytes, all on one side; Markdown always has
-    # ASCII (newlines, '#', '|'), so the pattern shows. Some CJK and box
-    # drawing characters (一 U+4E00, ─ U+2500) put NULs on the other side, so
-    # the side is only a hint: the decoded text must also read as text.
-    if len(data) < 4 or len(data) % 2:
+    # ASCII in UTF-16 is half NUL bytes; Markdown always has ASCII (newlines,
+    # '#', '|'), so NULs show. Which side they fall on is only a hint, since
+    # 一 (U+4E00) or ─ (U+2500) put a NUL on the other side: decode both ways
+    # and keep the reading with more ASCII, if it reads as text at all.
+    if len(data) < 4 or len(data) % 2 or data.count(0) < 2:
         return None
-    even = data[0::2].count(0)
-    odd = data[1::2].count(0)
-    if max(even, odd) < 2 or max(even, odd) < 2 * min(even, odd):
-        return None
-    encoding = "utf-16-le" if odd > even else "utf-16-be"
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError:
-        return None
-    if _ODD.search(text) is not None:
-        return None
-    return Decoded(text, encoding, False, True)
+    best: tuple[int, str, str] | None = None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _ODD.search(text) is not None:
+            continue
+        ascii_count = len(text) - len(_NON_ASCII.findall(text))
+        if best is None or ascii_count > best[0]:
+            best = (ascii_count, encoding, text)
+    if best is None or best[0] * 20 < len(best[2]):
+        return None  # under 5% ASCII: not a Markdown note, whatever it is
+    return Decoded(best[2], best[1], False, True)
 
 
 def _charset_normalizer(data: bytes) -> Decoded | None:

@@ -114,6 +114,11 @@ def find(
         yield make(start, end, kind, "gbk", [s.candidates for s in slots], before, after, lm)
 
 
+def might_have_damage(text: str) -> bool:
+    """Cheap test: does the text hold a character GBK makes of a UTF-8 lead byte?"""
+    return _LEAD.search(text) is not None
+
+
 def _find_pieces(text: str) -> Iterator[tuple[int, int, list[Slot], bool]]:
     if _LEAD.search(text) is None:
         return

@@ -99,13 +99,18 @@ def find_damage(text: str, *, context: LanguageModel | None = None) -> list[Dama
         return model[0]
 
     found: list[Damage] = []
-    if _LEAD.search(text) is not None:
+    # Each finder is gated by its own cheap search: "×" or "é" in a clean
+    # note passes the prefilter but has no lead byte followed by a
+    # continuation byte, so nothing more is done for it.
+    if _SEQUENCE.search(text) is not None:
         found.extend(_single_byte(text, lm))
     taken = _Taken(found)
-    for damage in _gbk.find(text, lm, _make_damage, _paragraphs(text)):
-        if taken.add(damage):
-            found.append(damage)
-    found.extend(_leftovers(text, taken))
+    if _gbk.might_have_damage(text):
+        for damage in _gbk.find(text, lm, _make_damage, _paragraphs(text)):
+            if taken.add(damage):
+                found.append(damage)
+    if _LEFTOVER.search(text) is not None:
+        found.extend(_leftovers(text, taken))
     found.sort(key=lambda d: d.start)
     return found
 
