@@ -19,6 +19,7 @@ byte: the hard ones), clean notes changed, and throughput.
 from __future__ import annotations
 
 import argparse
+import bisect
 import difflib
 import os
 import platform
@@ -228,6 +229,35 @@ def _run_set(label: str, notes: list[str], model: LanguageModel, out: list[str])
         out.extend(f"- `{f}`" for f in failures[:12])
 
 
+def _calibration(notes: list[str], model: LanguageModel, out: list[str]) -> None:
+    """How often a repair at each confidence is right (per damaged span).
+
+    Per-character damage functions let every span be mapped back to the
+    original characters it came from.
+    """
+    buckets = [(0.99, ">= 0.99"), (0.95, "0.95-0.99"), (0.9, "0.90-0.95"), (0.7, "0.70-0.90"), (0.0, "< 0.70")]
+    counts = {label: [0, 0] for _, label in buckets}
+    for func in (dmg.seed_style, dmg.cp1252_lossy):
+        for note in notes:
+            pieces = [func(ch) for ch in note]
+            starts = [0]
+            for piece in pieces:
+                starts.append(starts[-1] + len(piece))
+            for damage in find_damage("".join(pieces), context=model):
+                a, b = bisect.bisect_left(starts, damage.start), bisect.bisect_left(starts, damage.end)
+                if starts[a] != damage.start or b >= len(starts) or starts[b] != damage.end:
+                    continue
+                label = next(label for floor, label in buckets if damage.confidence >= floor)
+                counts[label][0] += 1
+                counts[label][1] += damage.replacement == note[a:b]
+    out.append("\nConfidence calibration (cp1254 and cp1252 lossy, per span):\n")
+    out.append("| confidence | spans | right |")
+    out.append("|---|---|---|")
+    for _, label in buckets:
+        total, right = counts[label]
+        out.append(f"| {label} | {total} | {100.0 * right / total:.1f}% |" if total else f"| {label} | 0 | |")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -250,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         sets.append(("--notes", extra))
     for label, notes in sets:
         _run_set(label, notes, model, out)
+        _calibration(notes, model, out)
     report = "\n".join(out)
     print(report)
     if args.out:

@@ -34,7 +34,7 @@ from ._codepages import (
 from ._lattice import Slot, Token, parse
 from ._lm import LanguageModel
 
-HIGH_CONFIDENCE: Final = 0.9
+HIGH_CONFIDENCE: Final = 0.99  # measured: every span at or above was right (bench)
 _CONTEXT: Final = 4  # clean characters either side given to the model
 _MAX_SLOTS: Final = 4000  # longer runs are decoded in pieces to bound memory
 
