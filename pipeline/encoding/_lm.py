@@ -272,7 +272,7 @@ class LanguageModel:
             value = self._singles[char] = max(0, word + self._shifts.get(char, 0))
         return value
 
-    def prune(self, candidates: Sequence[str], left: str = "", right: str = "", margin: int = 90) -> tuple[str, ...]:
+    def prune(self, candidates: Sequence[str], left: str = "", right: str = "", margin: int = 60) -> tuple[str, ...]:
         """Drop candidates far less likely alone than the best one.
 
         Lost bytes give up to 16 readings, most of them rare characters no one
@@ -313,8 +313,13 @@ class LanguageModel:
         inf = 1 << 40
         edges = self._edges(slots)
         if bias is not None:
-            for i in range(n):
-                edges[i] = [(j, cost + _bias_cost(bias, i, text), text) for j, cost, text in edges[i]]
+            biased = [k for k, table in enumerate(bias) if table]
+            starts = {i for k in biased for i in range(max(0, k - _MAX_WORD + 1), k + 1)}
+            for i in starts:
+                edges[i] = [
+                    (j, cost + _bias_cost(bias, i, text) if any(bias[i:j]) else cost, text)
+                    for j, cost, text in edges[i]
+                ]
         bonus = self._pair_bonuses().get
         # A state is the last character of the words so far: one per candidate
         # of the slot before, so a single state wherever the text is certain.
@@ -352,10 +357,14 @@ class LanguageModel:
             outgoing = [
                 (cost + rest, text[0]) for j, cost, text in edges[i] if (rest := bwd[j].get(text[-1])) is not None
             ]
-            bwd[i] = {
-                state: min(total + bonus(state + first, 0) for total, first in outgoing) if outgoing else inf
-                for state in fwd[i]
-            }
+            result: dict[str, int] = {}
+            for state in fwd[i]:
+                best = inf
+                for total, first in outgoing:
+                    total += bonus(state + first, 0)
+                    best = min(best, total)
+                result[state] = best
+            bwd[i] = result
         end_state = min(fwd[n], key=lambda st: fwd[n][st])
         best_total = fwd[n][end_state]
         chosen = [""] * n
@@ -367,10 +376,10 @@ class LanguageModel:
         through: list[dict[str, int]] = [{} for _ in range(n)]
         ambiguous = [k for k in range(n) if len(slots[k]) > 1]
         # Edges that can cover an ambiguous slot start at most _MAX_WORD before it.
-        starts = sorted({i for k in ambiguous for i in range(max(0, k - _MAX_WORD + 1), k + 1)})
+        cover = sorted({i for k in ambiguous for i in range(max(0, k - _MAX_WORD + 1), k + 1)})
         is_ambiguous = [len(s) > 1 for s in slots]
-        for i in starts:
-            entry = fwd[i].items()
+        for i in cover:
+            entry = list(fwd[i].items())
             for j, cost, text in edges[i]:
                 if not any(is_ambiguous[i:j]):
                     continue
@@ -378,7 +387,11 @@ class LanguageModel:
                 if rest is None:
                     continue
                 first = text[0]
-                total = min(prev_cost + bonus(prev + first, 0) for prev, prev_cost in entry) + cost + rest
+                best = inf
+                for prev, prev_cost in entry:
+                    total = prev_cost + bonus(prev + first, 0)
+                    best = min(best, total)
+                total = best + cost + rest
                 for k in range(i, j):
                     if is_ambiguous[k]:
                         ch = text[k - i]
