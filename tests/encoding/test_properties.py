@@ -79,8 +79,12 @@ def test_lossless_damage_is_undone(text: str) -> None:
 @FAST
 @given(cjk_ascii_text)
 def test_stored_encodings_round_trip(text: str) -> None:
-    for data in (dmg.gb18030_bytes(text), dmg.utf16_bytes(text), dmg.utf8_bom(text)):
+    for data in (dmg.utf16_bytes(text), dmg.utf8_bom(text)):
         assert decode_bytes(data).text == text
+    # A GB18030 pair can also be valid UTF-8 (专 = D7 A8 reads as Hebrew ר):
+    # a note of a few characters is honestly ambiguous, a note is not.
+    if sum(not c.isascii() for c in text) >= 8:
+        assert decode_bytes(dmg.gb18030_bytes(text)).text == text
 
 
 @settings(max_examples=60, deadline=None)
