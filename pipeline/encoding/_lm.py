@@ -19,7 +19,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -90,8 +90,14 @@ def _symbol_cost(char: str) -> int:
         return 90
     if char in _NOTE_EMOJI:
         return 80
-    if 0x1F300 <= code <= 0x1FAFF or 0x2600 <= code <= 0x27BF:
+    if 0x2500 <= code <= 0x257F or 0x2190 <= code <= 0x21FF:
+        return 90  # box drawing and arrows: diagrams in notes are full of them
+    if 0x25A0 <= code <= 0x25FF:
+        return 100  # geometric shapes: ▶ ■ ● in diagrams and lists
+    if 0x1F300 <= code <= 0x1FAFF:
         return 120
+    if 0x2600 <= code <= 0x27BF:
+        return 150  # dingbats outside the common few: ❔ is rarely what was meant
     if cat == "Cf" or cat.startswith("M"):
         return 170  # zero-width joiners, marks: possible but rarely what was meant
     if 0x3000 <= code <= 0x30FF or 0xFF00 <= code <= 0xFFEF:
@@ -272,7 +278,14 @@ class LanguageModel:
             value = self._singles[char] = max(0, word + self._shifts.get(char, 0))
         return value
 
-    def prune(self, candidates: Sequence[str], left: str = "", right: str = "", margin: int = 60) -> tuple[str, ...]:
+    def prune(
+        self,
+        candidates: Sequence[str],
+        left: str = "",
+        right: str = "",
+        margin: int = 60,
+        keep: frozenset[str] = frozenset(),
+    ) -> tuple[str, ...]:
         """Drop candidates far less likely alone than the best one.
 
         Lost bytes give up to 16 readings, most of them rare characters no one
@@ -283,7 +296,7 @@ class LanguageModel:
             return tuple(candidates)
         costs = [self._single_cost(c) for c in candidates]
         best = min(costs)
-        kept = [(cost, c) for c, cost in zip(candidates, costs, strict=True) if cost <= best + margin]
+        kept = [(cost, c) for c, cost in zip(candidates, costs, strict=True) if cost <= best + margin or c in keep]
         if len(kept) > _MAX_CANDIDATES:
             # Two lost bytes of one character (GBK) leave thousands of readings:
             # keep the commonest few dozen and every one that makes a word with
@@ -320,7 +333,18 @@ class LanguageModel:
                     (j, cost + _bias_cost(bias, i, text) if any(bias[i:j]) else cost, text)
                     for j, cost, text in edges[i]
                 ]
-        bonus = self._pair_bonuses().get
+        bonus: Callable[[str, int], int] = self._pair_bonuses().get
+        coherent = _symbol_pairs(slots)
+        if coherent:
+            # Symbols side by side from one Unicode block (┏━━┓, →→) hold
+            # together even where no neighbour is certain.
+            pair_bonus = bonus
+
+            def with_symbols(key: str, default: int) -> int:
+                return pair_bonus(key, default) + coherent.get(key, 0)
+
+            bonus = with_symbols
+
         # A state is the last character of the words so far: one per candidate
         # of the slot before, so a single state wherever the text is certain.
         fwd: list[dict[str, int]] = [{} for _ in range(n + 1)]
@@ -461,6 +485,30 @@ class LanguageModel:
                 frontier = grown
                 j += 1
         return edges
+
+
+_SYMBOL_PAIR_BONUS: Final = -40
+
+
+def _symbol_pairs(slots: Sequence[Sequence[str]]) -> dict[str, int]:
+    """Bonus for adjacent non-CJK symbols of one 128-character block, in this lattice."""
+    out: dict[str, int] = {}
+    for k in range(1, len(slots)):
+        if len(slots[k]) == 1 and len(slots[k - 1]) == 1:
+            continue
+        for a in slots[k - 1]:
+            if not _is_symbol(a):
+                continue
+            for b in slots[k]:
+                if _is_symbol(b) and ord(a) >> 7 == ord(b) >> 7:
+                    out[a + b] = _SYMBOL_PAIR_BONUS
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_symbol(char: str) -> bool:
+    code = ord(char)
+    return code >= 0x2000 and not (0x2E80 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF)
 
 
 def _bias_cost(bias: Sequence[dict[str, int] | None], start: int, text: str) -> int:

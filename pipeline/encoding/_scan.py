@@ -10,8 +10,10 @@ them, so most notes leave after one regex search.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Final
@@ -177,11 +179,15 @@ def _make_damage(
         text = "".join(s[0] for s in slots)
         return Damage(start, end, kind, codepage, text, 1.0, (text,))
     model = lm()
+    # Symbols the neighbours vouch for (a joiner after an emoji) survive
+    # pruning even when rare on their own.
+    vouched = _symbol_bias([(c,) for c in before] + slots + [(c,) for c in after])[len(before) :]
     slots = [
         model.prune(
             s,
             slots[k - 1][0] if k > 0 and len(slots[k - 1]) == 1 else "",
             slots[k + 1][0] if k + 1 < len(slots) and len(slots[k + 1]) == 1 else "",
+            keep=frozenset(vouched[k] or ()),
         )
         for k, s in enumerate(slots)
     ]
@@ -217,6 +223,8 @@ def _make_damage(
 
 
 _BLOCK_BONUS: Final = -60
+_EMOJI_JOIN_BONUS: Final = -150
+_EMOJI: Final = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff]")
 
 
 def _symbol_bias(lattice: list[tuple[str, ...]]) -> list[dict[str, int] | None]:
@@ -229,16 +237,30 @@ def _symbol_bias(lattice: list[tuple[str, ...]]) -> list[dict[str, int] | None]:
     for k, options in enumerate(lattice):
         if len(options) < 2:
             continue
-        blocks = {
-            ord(lattice[j][0]) >> 7
-            for j in (k - 1, k + 1)
-            if 0 <= j < len(lattice) and len(lattice[j]) == 1 and ord(lattice[j][0]) >= 0x2000
-        }
-        if not blocks:
-            continue
+        neighbours = [lattice[j][0] for j in (k - 1, k + 1) if 0 <= j < len(lattice) and len(lattice[j]) == 1]
+        blocks = {ord(c) >> 7 for c in neighbours if ord(c) >= 0x2000}
         table = {c: _BLOCK_BONUS for c in options if ord(c) >> 7 in blocks and not _CJK_EVIDENCE.match(c)}
+        # Box drawing: ─ goes with ┐, ━ with ┓ (light with light, heavy with heavy).
+        weights = {_box_weight(c) for c in neighbours} - {frozenset()}
+        for c in table:
+            if _box_weight(c) in weights:
+                table[c] += _BLOCK_BONUS
+        # After an emoji, a joiner (👨‍👩) or presentation selector (⚠️) is
+        # what a lost byte most likely was, not a quotation mark.
+        if k > 0 and len(lattice[k - 1]) == 1 and _EMOJI.match(lattice[k - 1][0]):
+            for c in options:
+                if c in "\u200d\ufe0f":
+                    table[c] = table.get(c, 0) + _EMOJI_JOIN_BONUS
         bias[k] = table or None
     return bias
+
+
+@functools.lru_cache(maxsize=512)
+def _box_weight(char: str) -> frozenset[str]:
+    if not "\u2500" <= char <= "\u257f":
+        return frozenset()
+    name = unicodedata.name(char, "")
+    return frozenset(w for w in ("LIGHT", "HEAVY", "DOUBLE") if w in name)
 
 
 def _page_hints(text: str) -> tuple[str, tuple[int, ...]]:

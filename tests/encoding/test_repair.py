@@ -165,3 +165,20 @@ def test_long_repetitive_runs_are_linear() -> None:
     find_damage(("Ã" * 50 + "x") * 20_000)
     # Real damage throughout: every "â€" is a lost byte to choose, so smaller.
     assert find_damage("â€â€œ" * 20_000)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "家庭 👨\u200d👩\u200d👧 表情",
+        "⚠️ 注意：不要这样做",
+        "┌────┬────┐ 表格",
+        "输入 ──▶ 输出 →→ 结果",
+        "✅ 完成 ❌ 失败 ⭐⭐⭐",
+    ],
+    ids=["zwj", "vs16", "box", "arrows", "emoji"],
+)
+def test_symbols_follow_their_neighbours(text: str) -> None:
+    # Lost bytes inside symbols: the joiner after an emoji, ┐ beside ─, ⭐
+    # whose two continuation bytes both fell out.
+    assert repair_text(dmg.seed_style(text)) == text
