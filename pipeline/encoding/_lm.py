@@ -52,7 +52,7 @@ _COMMON_PUNCT: Final = frozenset("，。、；：？！“”‘’（）《》�
 # as 🍓, and only a prior can tell them apart.
 _NOTE_EMOJI: Final = frozenset(
     "📝📌📚📖📑📊📈📉📋📎🔍🔎🔑🔗🔥🚀💡🎯🎨🧠🤖🧩🧪🔬🔧🛠⚙⚡✅❌⚠❓❗⭐🌟👉👍🏗🖼📷🎬🔄🔁➡⬆⬇"
-    "📦🗂📁📂🧭🏆🎓💬🗺🌐🔒🔓🆕📅⏱⏳💰📏🧮🔢🟢🔴🟡🔵✨🎉👀"
+    "📦🗂📁📂🧭🏆🎓💬🗺🌐🔒🔓🆕📅⏱⏳💰📏🧮🔢🟢🔴🟡🔵✨🎉👀❄💎🧱🪜🔭🗒"
 )
 
 

@@ -251,8 +251,44 @@ def _symbol_bias(lattice: list[tuple[str, ...]]) -> list[dict[str, int] | None]:
             for c in options:
                 if c in "\u200d\ufe0f":
                     table[c] = table.get(c, 0) + _EMOJI_JOIN_BONUS
+        # Before a presentation selector stands an emoji (❄️), not ⁄ or ℍ.
+        if k + 1 < len(lattice) and lattice[k + 1] == ("\ufe0f",):
+            for c in options:
+                if _EMOJI.match(c):
+                    table[c] = table.get(c, 0) + _EMOJI_JOIN_BONUS
+        # Brackets pair: 」 closes an open 「, and without one 、 is likelier.
+        for c in options:
+            opener = _CLOSERS.get(c)
+            if opener is not None:
+                table[c] = table.get(c, 0) + (_PAIR_BONUS if _is_open(lattice, k, opener, c) else _UNPAIRED_PENALTY)
         bias[k] = table or None
     return bias
+
+
+# Closing bracket -> its opening bracket (quotes included).
+_CLOSERS: Final = {"」": "「", "』": "『", "）": "（", "》": "《", "】": "【", "〉": "〈", "”": "“", "’": "‘"}
+_PAIR_BONUS: Final = -60
+_UNPAIRED_PENALTY: Final = 30
+
+
+def _is_open(lattice: list[tuple[str, ...]], k: int, opener: str, closer: str) -> bool:
+    """Is an `opener` left unclosed among the certain characters before slot k?"""
+    depth = 0
+    for j in range(k - 1, -1, -1):
+        if len(lattice[j]) != 1:
+            # An earlier slot that could close the bracket is taken to: two
+            # closers for one opener is the less likely reading.
+            if closer in lattice[j]:
+                depth += 1
+            continue
+        ch = lattice[j][0]
+        if ch == closer:
+            depth += 1
+        elif ch == opener:
+            if depth == 0:
+                return True
+            depth -= 1
+    return False
 
 
 @functools.lru_cache(maxsize=512)
@@ -420,12 +456,12 @@ def _approved_by_ftfy(text: str, piece: _Piece) -> bool:
     """A lone lossless run far from other damage: trust it only if ftfy agrees.
 
     ftfy's badness heuristics were tuned on millions of real texts to tell
-    "cafÃ©" (damage) from "Ã" in prose about encodings; a run quoted in
-    backticks or quotes is someone showing mojibake, not suffering it.
+    "cafÃ©" (damage) from "Ã" in prose about encodings; a run in backticks
+    is someone showing mojibake in code, not suffering it.
     """
     before = text[piece.start - 1] if piece.start > 0 else ""
     after = text[piece.end] if piece.end < len(text) else ""
-    if before in "`'\"“‘「" and before or after in "`'\"”’」" and after:
+    if before == "`" or after == "`":
         return False
     span = text[piece.start : piece.end]
     ours = "".join(s.candidates[0] for s in piece.slots)

@@ -182,3 +182,9 @@ def test_symbols_follow_their_neighbours(text: str) -> None:
     # Lost bytes inside symbols: the joiner after an emoji, ┐ beside ─, ⭐
     # whose two continuation bytes both fell out.
     assert repair_text(dmg.seed_style(text)) == text
+
+
+def test_brackets_pair() -> None:
+    # 」 (E3 80 8D) and 、 (E3 80 81) differ only in the lost byte.
+    text = "视觉编码器：提取视觉特征的「眼睛」，投影层、语言模型"
+    assert repair_text(dmg.seed_style(text)) == text
