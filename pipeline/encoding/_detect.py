@@ -91,8 +91,8 @@ def _utf16_without_bom(data: bytes) -> Decoded | None:
         ascii_count = len(text) - len(_NON_ASCII.findall(text))
         if best is None or ascii_count > best[0]:
             best = (ascii_count, encoding, text)
-    if best is None or best[0] * 20 < len(best[2]):
-        return None  # under 5% ASCII: not a Markdown note, whatever it is
+    if best is None or best[0] < 2 or "\n" not in best[2]:
+        return None  # a note has lines; this is something else
     return Decoded(best[2], best[1], False, True)
 
 
