@@ -58,15 +58,19 @@ _ALL_LOST: Final = tuple(sorted(UNDEFINED[CP1254] | {SOFT_HYPHEN}))
 
 @dataclass(frozen=True)
 class Damage:
-    """A damaged span of text, and its repair when one could be worked out."""
+    """A damaged span of text, and its repair when one could be worked out.
 
-    start: int
+    The span holds only damaged characters (never the clean text around
+    them), so replacing ``text[start:end]`` by ``replacement`` edits nothing else.
+    """
+
+    start: int  # character offsets into the text given to find_damage
     end: int
     kind: str  # 'mojibake' | 'replacement-char' | 'c1-control'
-    codepage: str
-    replacement: str | None
-    confidence: float
-    candidates: tuple[str, ...]
+    codepage: str  # 'cp1254', 'cp1252', 'latin-1', 'gbk', 'cp1252+cp1254' (first layer + second)...
+    replacement: str | None  # None: the span cannot be repaired (a lone U+FFFD)
+    confidence: float  # 0..1; >= HIGH_CONFIDENCE has been right every time measured
+    candidates: tuple[str, ...]  # best first (== replacement), then the closest alternatives
 
 
 @dataclass(frozen=True)
