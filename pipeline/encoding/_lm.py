@@ -37,6 +37,7 @@ _MAX_WORD: Final = 8
 _VOCAB_COUNT: Final = 3
 _DOMAIN_FILE: Final = Path(__file__).parent / "data" / "domain.txt"
 _MAX_CANDIDATES: Final = 64
+_MAX_PAIRS: Final = 300_000  # about 30 MB of pair counts
 _PAIR_PRIOR: Final = 4.0  # pseudo-count pulling bigram evidence toward independence
 _PAIR_WEIGHT: Final = 1.0
 _PAIR_CLIP: Final = 30
@@ -163,19 +164,38 @@ class LanguageModel:
         can share the one 60 MB dictionary.
         """
         base = base if base is not None else cls.default()
-        grams: Counter[str] = Counter()
         chars: Counter[str] = Counter()
         pairs: Counter[str] = Counter()
+        runs: list[str] = []
         for text in texts:
             for ch in text:
                 if not ch.isascii():
                     chars[ch] += 1
             for run in _WIDE_RUN.findall(text):
                 pairs.update(run[i : i + 2] for i in range(len(run) - 1))
-            for run in _CJK_RUN.findall(text):
-                for n in (2, 3, 4):
-                    for i in range(len(run) - n + 1):
-                        grams[run[i : i + n]] += 1
+            runs.extend(_CJK_RUN.findall(text))
+            if len(pairs) > 2 * _MAX_PAIRS:
+                # Lossy counting keeps memory bounded on huge corpora: pairs
+                # seen once so far are forgotten; frequent ones survive.
+                pairs = Counter({pair: count for pair, count in pairs.items() if count >= 2})
+        # Only what occurs twice is kept, and a longer n-gram is counted only
+        # when both its (n-1)-grams were: a corpus of megabytes then costs a
+        # few MB here instead of one Counter entry per distinct 4-gram.
+        if len(pairs) > _MAX_PAIRS:
+            # A pair seen once is weak evidence, but on small corpora it is
+            # most of the evidence there is; drop singletons only when large.
+            pairs = Counter({pair: count for pair, count in pairs.items() if count >= 2})
+        grams: Counter[str] = Counter({g: c for g, c in pairs.items() if c >= 2 and _CJK_RUN.fullmatch(g)})
+        frequent = set(grams)
+        for n in (3, 4):
+            longer: Counter[str] = Counter()
+            for run in runs:
+                for i in range(len(run) - n + 1):
+                    gram = run[i : i + n]
+                    if gram[:-1] in frequent and gram[1:] in frequent:
+                        longer[gram] += 1
+            frequent = {g for g, c in longer.items() if c >= 2}
+            grams.update({g: longer[g] for g in frequent})
         total = 6.0e7  # jieba's total frequency: keeps text costs on the dictionary's scale
         for word in vocabulary:
             grams[word] += _VOCAB_COUNT  # a listed term counts as if seen several times
