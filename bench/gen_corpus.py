@@ -130,7 +130,6 @@ def generate(out: Path, n: int, seed: int = 42) -> None:
         path.write_text(note(i, n, rng), encoding="utf-8")
     sections = sorted({note_path(i).split("/")[0] for i in range(n)})
     for s in sections:
-        members = [i for i in range(n) if note_path(i).startswith(s + "/")]
         lines = ["---", "type: index", f"title: {s}", "groups:", "  - key: main", "    title: 全部", "---", "",
                  f"# {s}", "", "本节由基准脚本生成。", "", "<!-- corpus:index:start -->", "<!-- corpus:index:end -->", ""]
         (out / s / "README.md").write_text("\n".join(lines), encoding="utf-8")
