@@ -43,6 +43,8 @@ class Cache:
         self.salt = hashlib.sha256(f"{FORMAT}|{__version__}|{salt}".encode()).hexdigest()[:20]
         self._notes: dict[str, Any] | None = None
         self._dirty = False
+        self._tables: dict[str, dict[str, Any]] = {}
+        self._dirty_tables: set[str] = set()
 
     # ------------------------------------------------------------------ notes
     @property
@@ -93,6 +95,21 @@ class Cache:
             del notes[d]
         self._dirty |= bool(stale)
 
+    # ---------------------------------------------------------- stat tables
+    def stat_table(self, kind: str) -> dict[str, Any]:
+        """rel -> ((size, mtime_ns, inode), value): facts about files that are
+        valid while the file's stat is unchanged (e.g. each note's id, for
+        checking one note without reading the other ten thousand)."""
+        table = self._tables.get(kind)
+        if table is None:
+            data = _read(self.folder / f"stat-{kind}-{self.salt}.pickle")
+            table = data if isinstance(data, dict) else {}
+            self._tables[kind] = table
+        return table
+
+    def touch_table(self, kind: str) -> None:
+        self._dirty_tables.add(kind)
+
     # ------------------------------------------------------------------- runs
     def run_key(self, parts: list[str]) -> str:
         h = hashlib.sha256(self.salt.encode())
@@ -112,6 +129,9 @@ class Cache:
 
     # ------------------------------------------------------------------ write
     def flush(self) -> None:
+        for kind in sorted(self._dirty_tables):
+            self._write(self.folder / f"stat-{kind}-{self.salt}.pickle", self._tables[kind])
+        self._dirty_tables.clear()
         if self._dirty and self._notes is not None:
             self._write(self._pack, self._notes)
             self._dirty = False
@@ -121,7 +141,7 @@ class Cache:
         import shutil
 
         for old in self.folder.glob("*-*"):
-            if self.salt not in old.name and old.name.startswith(("notes-", "docs-", "corpus-")):
+            if self.salt not in old.name and old.name.startswith(("notes-", "docs-", "corpus-", "stat-")):
                 try:
                     shutil.rmtree(old) if old.is_dir() else old.unlink()
                 except OSError:

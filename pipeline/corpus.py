@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from pipeline.config import Config
 from pipeline.diagnostics import Finding
@@ -117,6 +118,27 @@ class Corpus:
         if light is not None and light.path == rel:
             return Loaded(path, rel, None, light, (), digest)
         return load_bytes(path, rel, data, doc_type=self.config.doc_type(rel))
+
+    def memo_by_stat(self, kind: str, rel: str, compute: Callable[[Path], Any]) -> Any:
+        """``compute(path)``, remembered in the cache for as long as the file's
+        size, modification time and inode stay the same."""
+        path = self.root / rel
+        cache = getattr(self, "_doc_cache", None)
+        if cache is None:
+            return compute(path)
+        try:
+            st = os.stat(path)
+        except OSError:
+            return compute(path)
+        key = (st.st_size, st.st_mtime_ns, st.st_ino)
+        table = cache.stat_table(kind)
+        hit = table.get(rel)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        value = compute(path)
+        table[rel] = (key, value)
+        cache.touch_table(kind)
+        return value
 
     def install_lazy(self, rel: str, digest: str, cache: object) -> None:
         """``rel`` is unchanged since a cached run: its light document comes

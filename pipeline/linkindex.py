@@ -366,6 +366,11 @@ def read_front_matter(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _id_of_file(path: Path) -> str | None:
+    meta = read_front_matter(path)
+    return note_id(meta) if meta else None
+
+
 def note_id(meta: dict[str, Any]) -> str | None:
     value = meta.get("id")
     if value is None or isinstance(value, (dict, list)):
@@ -623,7 +628,10 @@ class LinkIndex:
                     doc = loaded[rel].document
                     meta = doc.meta if doc is not None else None
                 else:
-                    meta = read_front_matter(self.corpus.root / rel)
+                    ident = self.corpus.memo_by_stat("note-id", rel, _id_of_file)
+                    if ident is not None:
+                        out[ident].append(rel)
+                    continue
                 ident = note_id(meta) if meta else None
                 if ident is not None:
                     out[ident].append(rel)
