@@ -39,6 +39,17 @@ def _where(doc: Document, explicit: bool) -> tuple[int, int]:
     return doc.body_start_line, 1
 
 
+def _analysed(doc: Document, ctx: Context) -> tuple[list[Chunk], Verdict]:
+    """The note's prose and its verdict, computed once for both rules."""
+    memo = ctx.cache.get("language.analysed")
+    if isinstance(memo, tuple) and memo[0] is doc:
+        return memo[1], memo[2]
+    chunks = prose(doc)
+    verdict = _document_verdict(chunks)
+    ctx.cache["language.analysed"] = (doc, chunks, verdict)
+    return chunks, verdict
+
+
 @register
 class WrongLanguage(Rule):
     """## What it does
@@ -74,7 +85,7 @@ class WrongLanguage(Rule):
 
     def check(self, doc: Document, ctx: Context) -> Iterable[Finding]:
         lang, explicit = expected_language(doc, ctx)
-        verdict = _document_verdict(prose(doc))
+        _chunks, verdict = _analysed(doc, ctx)
         if not _differs(verdict, primary(lang)):
             return
         origin = "its front-matter says" if explicit else "the configured default is"
@@ -119,8 +130,7 @@ class SectionInOtherLanguage(Rule):
     def check(self, doc: Document, ctx: Context) -> Iterable[Finding]:
         lang, _explicit = expected_language(doc, ctx)
         want = primary(lang)
-        chunks = prose(doc)
-        whole = _document_verdict(chunks)
+        chunks, whole = _analysed(doc, ctx)
         if _differs(whole, want):
             return
         starts = [h.line for h in doc.headings]
