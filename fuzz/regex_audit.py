@@ -11,6 +11,7 @@ without registering anything.
 
     python fuzz/regex_audit.py            # audit; exit 0 when all finished
     python fuzz/regex_audit.py --list     # list the patterns found
+    python fuzz/regex_audit.py --only=pipeline.document._WIKI
 """
 
 from __future__ import annotations
@@ -71,7 +72,10 @@ def main(argv: list[str]) -> int:
         for name, pat in pats:
             print(f"{name}: {pat.pattern}")
         return 0
+    only = {a.split("=", 1)[1] for a in argv if a.startswith("--only=")}
     for name, pat in pats:
+        if only and name not in only:
+            continue
         for label, text in inputs():
             print(f"{name} {label}", flush=True)
             for _ in pat.finditer(text):

@@ -98,21 +98,74 @@ def cli() -> None:
 @click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes for per-note work [default: number of cores].")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write .corpus_cache/.")
+@click.option("--online", is_flag=True, help="Also request external links over the network (LNK014).")
 @_config_option
 @_guard
 def check(paths: tuple[Path, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], statistics: bool,
-          quiet: bool, exit_zero: bool, config_path: Path | None) -> None:
+          quiet: bool, exit_zero: bool, jobs: int | None, no_cache: bool, online: bool,
+          config_path: Path | None) -> None:
     """Check notes: files and folders (default: the configured corpus root)."""
+    import os
+
+    from pipeline.cache import Cache
     from pipeline.report import render
     from pipeline.runner import Checker
 
     config = _config(config_path, paths)
     targets = list(paths) or [config.root]
-    checker = Checker(config, _codes(select), _codes(ignore))
-    result = checker.check_paths(targets)
+    sel, ign = _codes(select), _codes(ignore)
+    # Network answers must not be replayed from the result cache: links.json has its own expiry.
+    online = online or config.settings.links.online
+    cache = None if (no_cache or online) else Cache(config.project_dir / ".corpus_cache",
+                                                    f"{config.fingerprint}|{sel}|{ign}")
+    checker = Checker(config, sel, ign, jobs=jobs or os.cpu_count() or 1, cache=cache)
+    if online:
+        from pipeline.rules.links import ONLINE_FLAG
+
+        checker.ctx.cache[ONLINE_FLAG] = True
+    result = _with_progress(lambda progress: checker.check_paths(targets, progress=progress))
     click.echo(render(result.diagnostics, fmt, files=result.files_checked, statistics=statistics, quiet=quiet),
                nl=False)
     sys.exit(EXIT_FINDINGS if result.errors and not exit_zero else EXIT_OK)
+
+
+def _with_progress(run: Callable[[Callable[[int], None] | None], Any]) -> Any:
+    """A progress bar on an interactive terminal, for runs long enough to want
+    one; never in CI or when stderr is not a terminal."""
+    import os
+    import threading
+
+    if os.environ.get("CI") or not sys.stderr.isatty():
+        return run(None)
+    state = {"done": 0}
+    bar: list[Any] = []
+    started = threading.Event()
+
+    def progress(n: int) -> None:
+        state["done"] += n
+        if bar:
+            bar[0].update(n)
+
+    def show() -> None:
+        # Appear only after a second: short runs stay silent.
+        if not started.wait(1.0):
+            b = click.progressbar(length=None, label="checking", file=sys.stderr, show_pos=True)
+            b.__enter__()
+            b.update(state["done"])
+            bar.append(b)
+
+    timer = threading.Thread(target=show, daemon=True)
+    timer.start()
+    try:
+        return run(progress)
+    finally:
+        started.set()
+        timer.join()
+        if bar:
+            bar[0].__exit__(None, None, None)
 
 
 @cli.command()
@@ -214,6 +267,103 @@ def explain(code: str) -> None:
         raise CorpusError(f"no rule with code {code!r}{hint}")
     click.echo(f"# {rule.code} ({rule.name})\n\n{rule.summary}.\n\nDefault severity: {rule.severity.value}."
                f"{' Fixable.' if rule.fixable else ''}\n\n{rule.explain()}")
+
+
+@cli.command("build-index")
+@click.argument("root", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 with a diff if an index README is out of date.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes; write nothing.")
+@_config_option
+@_guard
+def build_index(root: Path | None, check: bool, show_diff: bool, config_path: Path | None) -> None:
+    """Regenerate the marked blocks of the index READMEs from the notes' front-matter.
+
+    ROOT is the corpus folder (default: the configured root).  Only the text
+    between <!-- corpus:index:start … --> and <!-- corpus:index:end … --> changes.
+    """
+    import os
+
+    from pipeline.fixer import WriteError, write_atomic
+    from pipeline.index import build, out_of_date_summary
+
+    config = _config(config_path, [root] if root else [])
+    if root is not None:
+        from pipeline.config import Config
+
+        config = Config(config.settings.model_copy(update={"root": str(root.resolve())}), config.project_dir,
+                        config.source)
+    if not config.root.is_dir():
+        raise CorpusError(f"corpus root {config.root} is not a folder: pass ROOT or set [tool.corpus] root")
+    result = build(config)
+    failed = False
+    changed = 0
+    for out in result.outputs:
+        display = Path(os.path.relpath(out.abspath, Path.cwd())).as_posix()
+        for problem in out.problems:
+            click.echo(f"{display}: {problem}", err=True)
+        failed |= out.error
+        if not out.changed or out.new_data is None:
+            continue
+        changed += 1
+        if check or show_diff:
+            if check:
+                assert out.result is not None
+                click.echo(f"{display}: index is out of date ({out_of_date_summary(out.result)}); "
+                           "run corpus build-index", err=True)
+            click.echo(out.diff(display), nl=False)
+            continue
+        try:
+            write_atomic(out.abspath, out.new_data, out.digest)
+        except WriteError as exc:
+            click.echo(f"{display}: {exc}", err=True)
+            failed = True
+            continue
+        click.echo(f"updated {display}")
+    verb = "would be updated" if check or show_diff else "updated"
+    click.echo(f"{changed} index file{'s' if changed != 1 else ''} {verb}, "
+               f"{len(result.outputs) - changed} unchanged.", err=True)
+    sys.exit(EXIT_FINDINGS if failed or (check and changed) else EXIT_OK)
+
+
+@cli.command()
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; exit 1 with a diff if schemas/ is not what the models generate.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder to write into (default: schemas/ beside pyproject.toml).")
+@_config_option
+@_guard
+def schema(check_only: bool, out_dir: Path | None, config_path: Path | None) -> None:
+    """Write the JSON Schema of each doc type's front-matter to schemas/<type>.schema.json."""
+    from pipeline.schema import schema_files
+
+    config = _config(config_path, [])
+    folder = out_dir if out_dir is not None else config.project_dir / "schemas"
+    files = schema_files(folder)
+    stale = [f for f in files if f.stale]
+    if check_only:
+        for f in stale:
+            name = f.path.name
+            diff = difflib.unified_diff((f.current or "").splitlines(keepends=True),
+                                        (f.wanted or "").splitlines(keepends=True),
+                                        fromfile=f"a/{name}" if f.current is not None else "/dev/null",
+                                        tofile=f"b/{name}" if f.wanted is not None else "/dev/null")
+            click.echo("".join(diff), nl=False)
+        if stale:
+            click.echo(f"{len(stale)} schema file{'s are' if len(stale) != 1 else ' is'} stale in {folder}; "
+                       "run `corpus schema` (or `make schemas`) and commit the result.", err=True)
+            sys.exit(EXIT_FINDINGS)
+        click.echo(f"{len(files)} schema files in {folder} are up to date.")
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in stale:
+        if f.wanted is None:
+            f.path.unlink()
+            click.echo(f"removed {f.path}")
+        else:
+            f.path.write_text(f.wanted, encoding="utf-8", newline="\n")
+            click.echo(f"wrote {f.path}")
+    if not stale:
+        click.echo(f"{len(files)} schema files in {folder} are up to date.")
 
 
 def _never_fail_to_print() -> None:

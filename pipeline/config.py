@@ -35,13 +35,21 @@ class TypeRule(_Strict):
 
 class SectionRequirement(_Strict):
     """A section a doc type must have: a heading containing one of ``titles``
-    whose section holds ``holds`` ("math" | "code" | "table")."""
+    whose section holds ``holds`` ("math" | "code" | "table").
+
+    ``min_rows``/``min_columns`` apply to tables (data rows, not the header);
+    ``languages``, when set, lists the fence languages that count as code
+    (default: any programming language; see pipeline/rules/sections.py);
+    ``exclude_titles`` are phrases that contain a title without meaning it
+    (对比学习 is contrastive learning, not a comparison)."""
 
     name: str
     titles: list[str]
+    exclude_titles: list[str] = Field(default_factory=list, alias="exclude-titles")
     holds: Literal["math", "code", "table"]
-    min_rows: int = 2
-    min_columns: int = 2
+    min_rows: int = Field(default=2, ge=1)
+    min_columns: int = Field(default=2, ge=1)
+    languages: list[str] = Field(default_factory=list)
 
 
 def _default_types() -> list[TypeRule]:
@@ -54,9 +62,31 @@ def _default_sections() -> dict[str, list[SectionRequirement]]:
         "note": [
             SectionRequirement(name="公式", titles=["公式", "Formula", "Equation"], holds="math"),
             SectionRequirement(name="代码", titles=["代码", "Code"], holds="code"),
-            SectionRequirement(name="对比表", titles=["对比", "Comparison"], holds="table"),
+            SectionRequirement(name="对比表", titles=["对比", "Comparison"], holds="table",
+                               exclude_titles=["对比学习", "对比损失", "对比解码", "对比度"]),
         ]
     }
+
+
+class LinkSettings(_Strict):
+    """``[tool.corpus.links]``: how external links are checked (LNK014)."""
+
+    online: bool = False  # also turned on by ``corpus check --online``
+    timeout: float = Field(default=10.0, gt=0)
+    concurrency: int = Field(default=8, ge=1, le=64)
+    retries: int = Field(default=2, ge=0, le=10)
+    cache_hours: float = Field(default=168.0, alias="cache-hours", ge=0)
+    ignore_urls: list[str] = Field(default_factory=list, alias="ignore-urls")  # regexes, matched from the start
+
+    @field_validator("ignore_urls")
+    @classmethod
+    def _regexes(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a regular expression: {exc}") from None
+        return value
 
 
 class Settings(_Strict):
@@ -74,6 +104,7 @@ class Settings(_Strict):
     follow_external_symlinks: bool = Field(default=False, alias="follow-external-symlinks")
     templates: str = "templates"
     index_templates: dict[str, str] = Field(default_factory=dict, alias="index-templates")
+    links: LinkSettings = Field(default_factory=LinkSettings)
 
     @field_validator("select", "ignore")
     @classmethod

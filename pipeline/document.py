@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
@@ -145,6 +145,10 @@ class Document:
     encoding: str = "utf-8"
     bom: bool = False
     doc_type: str = "note"
+    # False when the bytes could not be decoded with certainty (undecodable
+    # bytes read as U+FFFD, or an encoding guessed): writing this text back
+    # would destroy the original bytes, so the fixer leaves such files alone.
+    exact: bool = True
 
     @cached_property
     def line_starts(self) -> list[int]:
@@ -194,6 +198,24 @@ class Document:
         return self.front_matter.end_line + 1 if self.front_matter else 1
 
 
+def replace_exact(doc: Document, exact: bool) -> Document:
+    return doc if exact else replace(doc, exact=False)
+
+
+def lighten(doc: Document) -> Document:
+    """The document without what cross-file rules never read (tokens, text,
+    code, math, tables): small enough to send between processes and to cache
+    for every note of a large corpus."""
+    # Index READMEs (a handful) stay whole: the index rules compare their text
+    # and tokens with what would be generated from every other note.
+    if doc.doc_type == "index":
+        return doc
+    light = replace(doc, text="", tokens=(), math=(), code_blocks=(), tables=())
+    # Keep the line table so positions computed from offsets stay right.
+    light.__dict__["line_starts"] = doc.line_starts
+    return light
+
+
 # ------------------------------------------------------------------------- parser
 
 
@@ -227,20 +249,24 @@ _WIKI = re.compile(r"(!?)\[\[([^\[\]\n|#]*)(#[^\[\]\n|]*)?(?:\|([^\[\]\n]*))?\]\
 # against the whole text: a lazy group before "\s*-->" backtracked cubically
 # on a long run of spaces after "<!-- corpus: disable".
 _SUPPRESS_BODY = re.compile(r"corpus:\s*+(disable-next-line|disable|enable)\b([A-Za-z0-9_,\s-]*)")
-_EXPLICIT_ID = re.compile(r"""<a\s[^<>]*?\b(?:id|name)\s*=\s*["']([^"'<>]+)["']""", re.IGNORECASE)
+# id= on any element (GitHub keeps them, prefixed "user-content-"), name= on <a>.
+_EXPLICIT_ID = re.compile(
+    r"""<(?:[A-Za-z][\w-]*\s[^<>]*?(?<![\w-])id|a\s[^<>]*?(?<![\w-])name)\s*=\s*["']([^"'<>]+)["']""",
+    re.IGNORECASE)
 _ATTR_ID = re.compile(r"\{#([^\s{}]++)[^{}]*+\}")
 _INLINE_DEST = re.compile(r"\]\(\s*(<[^<>\n]*>|[^\s)]*)")
+_MATH_SPAN = re.compile(r"\$\$.+?\$\$|(?<![\\$])\$[^$\n]+?\$")
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 def parse(text: str, path: str = "<string>", *, encoding: str = "utf-8", bom: bool = False,
-          doc_type: str = "note") -> Document:
+          doc_type: str = "note", exact: bool = True) -> Document:
     """Parse decoded text into a :class:`Document`.  Never raises on any text."""
     env: dict[str, Any] = {}
     tokens = parser().parse(text, env)
     lines = _NEWLINE.split(text)
     builder = _Builder(text, lines, tokens, env)
-    return builder.build(path, encoding=encoding, bom=bom, doc_type=doc_type)
+    return replace_exact(builder.build(path, encoding=encoding, bom=bom, doc_type=doc_type), exact)
 
 
 class _Builder:
@@ -347,6 +373,12 @@ class _Builder:
         suppressions = self._suppressions(code_lines)
         references = {k: v.get("href", "") for k, v in self.env.get("references", {}).items()}
         anchors = frozenset({h.slug for h in headings} | explicit_ids)
+        # An explicit ``type:`` in the front-matter beats the type the path gave
+        # (docs/note-format.md); an unknown one is reported by the schema rules.
+        if front_matter is not None and front_matter.data is not None:
+            explicit = front_matter.data.get("type")
+            if isinstance(explicit, str) and explicit.strip():
+                doc_type = explicit.strip()
         return Document(
             path=path,
             text=self.text,
@@ -440,23 +472,37 @@ class _Builder:
             elif ctype == "text" and "[[" in child.content:
                 pass  # wiki-links are scanned on the source below, with exact positions
         if "[[" in tok.content:
-            # Backtick parity since the start of the line, kept incrementally:
-            # recounting from the line start for every match was quadratic on a
-            # long line of wiki-links.
-            seen, odd = span_start, False
+            has_math = any(c.type.startswith("math_inline") for c in children)
+            # Backtick parity and math spans of the current line, kept
+            # incrementally: recomputing them from the line start for every
+            # match was quadratic on a long line of wiki-links.
+            seen, odd, line_start = span_start, False, span_start
+            math_spans: _Spans | None = None
             for m in _WIKI.finditer(self.text, span_start, span_end):
                 offset = m.start()
                 newline = self.text.rfind("\n", seen, offset)
                 if newline >= 0:
-                    seen, odd = newline + 1, False
+                    seen, odd, line_start, math_spans = newline + 1, False, newline + 1, None
                 odd ^= self.text.count("`", seen, offset) % 2 == 1
                 seen = offset
                 if odd:  # inside a code span
                     continue
+                if has_math:
+                    if math_spans is None:
+                        math_spans = self._math_spans(line_start)
+                    if math_spans.contains(offset):
+                        continue  # $[[1, 2]]$ is a matrix, not a wiki-link
                 target = m.group(2).strip() + (m.group(3) or "")
                 line, col = self.pos(m.start(2))
                 kind = "embed" if m.group(1) else "wiki"
                 links.append(Link(kind, target, (m.group(4) or "").strip(), line, col, m.start(2), m.end(3) if m.group(3) else m.end(2)))
+
+    def _math_spans(self, line_start: int) -> _Spans:
+        """The $...$ and $$...$$ spans of the line starting at ``line_start``
+        (matched on the line alone, so the look-behind sees its start)."""
+        line_end = self.text.find("\n", line_start)
+        line = self.text[line_start:line_end if line_end >= 0 else len(self.text)]
+        return _Spans([(line_start + m.start(), line_start + m.end()) for m in _MATH_SPAN.finditer(line)])
 
     def _locate(self, kind: str, href: str, text: str, cursor: int, span_start: int, span_end: int,
                 dests: _Destinations) -> tuple[Link, int]:
@@ -499,10 +545,12 @@ class _Builder:
             col0 = idx + 2 if idx >= 0 else 0
             while col0 < len(line_text) and line_text[col0] in " \t":
                 col0 += 1
-            raw = line_text[col0:].split()[0] if line_text[col0:].split() else ref.get("href", "")
-            if raw.startswith("<") and raw.endswith(">"):
-                raw = raw[1:-1]
+            rest = line_text[col0:]
+            if rest.startswith("<") and ">" in rest:  # <dest with spaces> keeps its spaces
+                raw = rest[1:rest.index(">")]
                 col0 += 1
+            else:
+                raw = rest.split()[0] if rest.split() else ref.get("href", "")
             start = self.offset(line0, col0)
             out.append(Link("definition", raw, "", line0 + 1, col0 + 1, start, start + len(raw), label))
         return out
@@ -548,6 +596,18 @@ class _LineIntervals:
     def contains(self, line0: int) -> bool:
         index = bisect.bisect_right(self.starts, line0) - 1
         return index >= 0 and line0 < self.ends[index]
+
+
+class _Spans:
+    """Membership of an offset in sorted, disjoint [start, end) spans, in O(log n)."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        self.starts = [a for a, _ in spans]
+        self.ends = [b for _, b in spans]
+
+    def contains(self, offset: int) -> bool:
+        index = bisect.bisect_right(self.starts, offset) - 1
+        return index >= 0 and offset < self.ends[index]
 
 
 _FIND_WINDOW = 1024
@@ -683,8 +743,21 @@ MAX_YAML_NODES = 100_000
 MAX_YAML_DEPTH = 64
 
 
+
+
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    pass
+    """Keeps a scalar that looks like a date but is not one (``2026-13-01``) as
+    its string, so the schema reports it at its own line (FM013) instead of
+    the whole front-matter failing as invalid YAML."""
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
 _OPEN_EVENTS = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
@@ -772,13 +845,11 @@ def parse_front_matter(raw: str, start_line: int, end_line: int) -> FrontMatter:
             "syntax", f"invalid YAML: front-matter nests deeper than {MAX_YAML_DEPTH} levels; it was not read",
             base + 1 + deep.start_mark.line, deep.start_mark.column + 1))
         return FrontMatter(raw, None, start_line, end_line, problems=tuple(problems))
+    loader = _Loader(raw)
     try:
-        loader = _Loader(raw)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
+        node = loader.get_single_node()
     except yaml.YAMLError as exc:
+        loader.dispose()
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = base + 1 + (mark.line if mark else 0)
         col = (mark.column + 1) if mark else 1
@@ -791,8 +862,17 @@ def parse_front_matter(raw: str, start_line: int, end_line: int) -> FrontMatter:
         problems.append(YamlProblem("syntax", f"invalid YAML: {msg}", line, col))
         return FrontMatter(raw, None, start_line, end_line, problems=tuple(problems))
     except RecursionError:
+        loader.dispose()
         problems.append(YamlProblem("syntax", "invalid YAML: nesting too deep", base + 1, 1))
         return FrontMatter(raw, None, start_line, end_line, problems=tuple(problems))
+    try:
+        return _front_matter_from_node(loader, node, raw, start_line, end_line, base, problems)
+    finally:
+        loader.dispose()
+
+
+def _front_matter_from_node(loader: yaml.SafeLoader, node: yaml.Node | None, raw: str, start_line: int,
+                            end_line: int, base: int, problems: list[YamlProblem]) -> FrontMatter:
     if node is None:
         return FrontMatter(raw, {}, start_line, end_line)
     expanded, expanded_depth, cyclic = _expanded_size(node)
@@ -823,9 +903,7 @@ def parse_front_matter(raw: str, start_line: int, end_line: int) -> FrontMatter:
             key_positions[key] = pos
             value_positions[key] = (base + 1 + vnode.start_mark.line, vnode.start_mark.column + 1)
     try:
-        constructor = yaml.SafeLoader("")
-        data = constructor.construct_document(node)
-        constructor.dispose()
+        data = loader.construct_document(node)
     except (yaml.YAMLError, RecursionError, TypeError, ValueError) as exc:
         problems.append(YamlProblem("syntax", f"invalid YAML: {exc}", base + 1, 1))
         return FrontMatter(raw, None, start_line, end_line, key_positions, value_positions, tuple(problems))

@@ -66,6 +66,12 @@ def fix_loaded(checker: Checker, loaded: Loaded, *, unsafe: bool) -> FixOutcome:
     doc = loaded.document
     if doc is None or loaded.data is None:
         return outcome
+    if not doc.exact:
+        # The text holds U+FFFD (or a guessed decoding) where the file has
+        # bytes we could not read: any write would replace those bytes for good.
+        outcome.error = ("not fixed: its bytes could not be decoded with certainty (ENC006); "
+                         "restore the damaged bytes first, nothing was written")
+        return outcome
     encoding, bom = doc.encoding, doc.bom
     text = doc.text
     current = loaded

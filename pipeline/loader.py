@@ -11,7 +11,7 @@ import errno
 import hashlib
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.diagnostics import Finding
@@ -91,9 +91,8 @@ def looks_binary(data: bytes) -> bool:
     return not ((even > half * 0.3 and odd == 0) or (odd > half * 0.3 and even == 0))
 
 
-def read_document(abspath: Path, rel: str, *, max_size: int, doc_type: str) -> Loaded:
-    """Read and parse one file.  Never raises for anything the file contains
-    or any way the file cannot be read."""
+def read_bytes(abspath: Path, rel: str, *, max_size: int) -> bytes | Loaded:
+    """The file's bytes, or a failed :class:`Loaded` saying why there are none."""
     # Open first (non-blocking: opening a named pipe for reading would wait
     # forever for a writer) and look at what was opened, so the checks and the
     # read are about the same file.
@@ -123,6 +122,15 @@ def read_document(abspath: Path, rel: str, *, max_size: int, doc_type: str) -> L
             os.close(fd)
     if len(data) > max_size:  # grew since stat
         return _failed(abspath, rel, "ENC003", f"file is over the limit of {max_size:,} bytes; skipped")
+    return data
+
+
+def read_document(abspath: Path, rel: str, *, max_size: int, doc_type: str) -> Loaded:
+    """Read and parse one file.  Never raises for anything the file contains
+    or any way the file cannot be read."""
+    data = read_bytes(abspath, rel, max_size=max_size)
+    if isinstance(data, Loaded):
+        return data
     return load_bytes(abspath, rel, data, doc_type=doc_type)
 
 
@@ -134,13 +142,19 @@ def load_bytes(abspath: Path, rel: str, data: bytes, *, doc_type: str) -> Loaded
                       digest)
     decoded = _decode(data)
     problems: list[tuple[str, Finding]] = []
+    doc = parse(decoded.text, rel, encoding=decoded.encoding, bom=decoded.bom, doc_type=doc_type,
+                exact=decoded.exact)
     if not decoded.exact:
-        problems.append(("ENC006", _invalid_utf8(data)))
-    doc = parse(decoded.text, rel, encoding=decoded.encoding, bom=decoded.bom, doc_type=doc_type)
+        found = _invalid_utf8(data, decoded.encoding)
+        # The position counts UTF-8 characters; when another encoding was
+        # guessed, the document's lines differ: keep the finding inside them.
+        line = min(found.line, doc.line_count)
+        column = min(found.column, len(doc.line_text(line)) + 1)
+        problems.append(("ENC006", replace(found, line=line, column=column)))
     return Loaded(abspath, rel, data, doc, tuple(problems), digest)
 
 
-def _invalid_utf8(data: bytes) -> Finding:
+def _invalid_utf8(data: bytes, encoding: str = "utf-8") -> Finding:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -151,7 +165,11 @@ def _invalid_utf8(data: bytes) -> Finding:
         breaks = list(_NEWLINE.finditer(before))
         line = len(breaks) + 1
         col = len(before) - (breaks[-1].end() if breaks else 0) + 1
-        return Finding(line, col, f"invalid UTF-8 byte 0x{data[exc.start]:02X}; undecodable bytes read as U+FFFD "
+        if encoding.lower().startswith("utf-8"):
+            how = "undecodable bytes read as U+FFFD"
+        else:
+            how = f"the file was read as {encoding}, a guess"
+        return Finding(line, col, f"invalid UTF-8 byte 0x{data[exc.start]:02X}; {how} "
                                   "(nothing was repaired: find the original text)")
     return Finding(1, 1, "the file's encoding could not be detected with certainty")
 

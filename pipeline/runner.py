@@ -5,20 +5,78 @@ Everything here returns data; the CLI prints it.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import multiprocessing
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from pipeline.cache import Cache
 from pipeline.config import Config
 from pipeline.corpus import Corpus, SourceFile, discover, resolved
 from pipeline.diagnostics import Diagnostic, Finding, Severity
-from pipeline.document import Document, Suppression
-from pipeline.loader import Loaded, read_document
+from pipeline.document import Document, Suppression, lighten
+from pipeline.loader import Loaded, load_bytes, read_bytes, read_document
 from pipeline.rules import all_rules, select_rules
 from pipeline.rules.base import Context, Rule
 
 SUPPRESSION_CODE = "SEC004"
+# Below this many notes to parse, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 48
+
+
+@dataclass(frozen=True)
+class NoteResult:
+    """What the per-note phase gives: its findings and its light document."""
+
+    rel: str
+    digest: str
+    local: tuple[tuple[str, Finding], ...]
+    light: Document | None
+    summary: str
+
+
+@dataclass(frozen=True)
+class NoteMeta:
+    """What the cache keeps of a note between runs (its light document is
+    kept apart, read only when a cross-file rule needs it)."""
+
+    rel: str
+    local: tuple[tuple[str, Finding], ...]
+    summary: str
+    fingerprint: str = ""  # corpus fingerprint ``final`` was computed under
+    final: tuple[tuple[str, Finding], ...] = ()
+
+
+def summarize(doc: Document) -> str:
+    """Hash of everything other notes' rules can see of this one: its type,
+    anchors, headings, front-matter, outgoing links and block ids.  Prose edits leave it
+    unchanged, so the other notes need no re-check."""
+    from pipeline.linkindex import block_ids  # [[note#^id]] links reach into the prose
+
+    payload = json.dumps(
+        [doc.doc_type, sorted(doc.anchors), [(h.level, h.title) for h in doc.headings], doc.meta,
+         sorted({(link.kind, link.target) for link in doc.links}), block_ids(doc.text)],
+        ensure_ascii=False, sort_keys=True, default=str,
+    )
+    return hashlib.sha256(payload.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+_WORKER: Checker | None = None
+
+
+def _init_worker(config: Config, select: list[str], ignore: list[str]) -> None:
+    global _WORKER
+    _WORKER = Checker(config, select, ignore)
+
+
+def _work(item: tuple[Path, str, bytes, str]) -> NoteResult:
+    assert _WORKER is not None
+    abspath, rel, data, doc_type = item
+    return _WORKER.local_result(load_bytes(abspath, rel, data, doc_type=doc_type))
 
 
 @dataclass
@@ -35,12 +93,18 @@ class Checker:
     """Runs the selected rules over documents with a shared corpus context."""
 
     def __init__(self, config: Config, select: list[str] | None = None, ignore: list[str] | None = None,
-                 corpus: Corpus | None = None):
+                 corpus: Corpus | None = None, *, jobs: int = 1, cache: Cache | None = None):
         self.config = config
+        self.select = list(select or [])
+        self.ignore = list(ignore or [])
+        self.jobs = max(1, jobs)
+        self.cache = cache
         s = config.settings
         sel = list(select) if select else list(s.select)
         ign = list(s.ignore) + list(ignore or [])
         self.rules: list[Rule] = [r() for r in select_rules(sel, ign)]
+        self.local_rules = [r for r in self.rules if r.scope == "document" and not r.needs_corpus]
+        self.cross_rules = [r for r in self.rules if r.scope == "document" and r.needs_corpus]
         self.known_codes = {r.code for r in all_rules()}
         self.corpus = corpus or Corpus(config)
         self.ctx = Context(config, self.corpus)
@@ -117,24 +181,168 @@ class Checker:
             out.append(Diagnostic(display, f.line, f.column, code, f.message, severity, f.fix, f.end_line, f.end_column))
         return out
 
-    def check_paths(self, paths: list[Path]) -> RunResult:
+    def local_result(self, loaded: Loaded) -> NoteResult:
+        """Per-note work: load problems plus the rules that need no other file."""
+        selected = {r.code for r in self.rules}
+        found: list[tuple[str, Finding]] = [(c, f) for c, f in loaded.problems if c in selected]
+        doc = loaded.document
+        if doc is None:
+            return NoteResult(loaded.rel, loaded.digest, tuple(found), None, "")
+        for rule in self.local_rules:
+            if rule.applies_to(doc):
+                found.extend((rule.code, f) for f in rule.check(doc, self.ctx))
+        return NoteResult(loaded.rel, loaded.digest, tuple(found), lighten(doc), summarize(doc))
+
+    def _finish(self, doc: Document, local: tuple[tuple[str, Finding], ...]) -> tuple[tuple[str, Finding], ...]:
+        """Add the cross-file rules' findings to a note's own, then suppress."""
+        found = list(local)
+        for rule in self.cross_rules:
+            if rule.applies_to(doc):
+                found.extend((rule.code, f) for f in rule.check(doc, self.ctx))
+        return tuple(self._suppress(doc, found))
+
+    def check_paths(self, paths: list[Path], *, progress: Callable[[int], None] | None = None) -> RunResult:
         result = RunResult()
         files, problems = discover(paths, self.config, self.corpus)
         selected = {r.code for r in self.rules}
         for p in problems:
             if p.code in selected:
                 result.diagnostics.extend(self.diagnostics(p.display, [(p.code, p.finding)]))
+        result.files_checked = len(files)
+        covers_root = self._covers_root(paths)
+        cache = self.cache
+        run_key = None
+        if cache is not None and covers_root:
+            # An unchanged corpus is answered from stat() alone, without reading a note.
+            parts = [os.getcwd(), ",".join(sorted(selected)), *self.corpus.files]
+            for sf in files:
+                try:
+                    st = os.stat(sf.abspath)
+                    parts.append(f"{sf.rel}\t{st.st_size}\t{st.st_mtime_ns}\t{st.st_ino}")
+                except OSError:
+                    parts.append(f"{sf.rel}\t!")
+            run_key = cache.run_key(parts)
+            cached_run = cache.get_run(run_key)
+            if cached_run is not None:
+                result.diagnostics.extend(cached_run)
+                result.diagnostics.sort()
+                if progress:
+                    progress(len(files))
+                return result
+
+        failed: dict[str, NoteResult] = {}
+        cached: dict[str, tuple[str, NoteMeta]] = {}
+        todo: list[tuple[SourceFile, bytes, str]] = []
+        max_size = self.config.settings.max_file_size
         for sf in files:
-            loaded = self.load(sf)
-            result.files_checked += 1
-            result.diagnostics.extend(self.diagnostics(self.display(sf.abspath), self.findings(loaded)))
-        if self._covers_root(paths):
-            result.diagnostics.extend(self.corpus_diagnostics())
+            data = read_bytes(sf.abspath, sf.rel, max_size=max_size)
+            if isinstance(data, Loaded):
+                failed[sf.rel] = self.local_result(data)
+                continue
+            digest = hashlib.sha256(data).hexdigest()
+            meta = cache.get(digest) if cache is not None else None
+            if isinstance(meta, NoteMeta) and meta.rel == sf.rel:
+                cached[sf.rel] = (digest, meta)
+                if progress:
+                    progress(1)
+            else:
+                todo.append((sf, data, digest))
+        fresh: dict[str, NoteResult] = {}
+        for note in self._run_local(todo, progress):
+            fresh[note.rel] = note
+            if cache is not None and note.light is not None:
+                cache.put_doc(note.digest, note.light)
+
+        # Cross-file rules see every checked note as a light document: the
+        # fresh ones from memory, the cached ones from disk when first asked.
+        if cache is not None:
+            self.corpus.use_cache(cache)
+        for rel, note in fresh.items():
+            if note.light is not None and self.corpus.is_file(rel):
+                self.corpus.install(rel, note.light, note.digest)
+        for rel, (digest, _meta) in cached.items():
+            if self.corpus.is_file(rel):
+                self.corpus.install_lazy(rel, digest, cache)
+        fingerprint = ""
+        if covers_root:
+            summaries = sorted([(r, n.summary) for r, n in fresh.items()] + [(r, m.summary) for r, (_, m) in cached.items()])
+            h = hashlib.sha256("\0".join(self.corpus.files).encode("utf-8", "surrogateescape"))
+            for rel, summary in summaries:
+                h.update(f"{rel}\t{summary}\n".encode("utf-8", "surrogateescape"))
+            fingerprint = h.hexdigest()
+
+        displays = {sf.rel: sf.display for sf in files}
+        by_file: list[Diagnostic] = []
+        for rel in sorted(displays):
+            if rel in failed:
+                final = failed[rel].local
+            elif rel in cached:
+                digest, meta = cached[rel]
+                if covers_root and meta.fingerprint == fingerprint:
+                    final = meta.final
+                else:
+                    doc = self.corpus.document(rel) if self.corpus.is_file(rel) else None
+                    if doc is None:
+                        sf = next(f for f in files if f.rel == rel)
+                        doc = self.load(sf).document
+                    final = self._finish(doc, meta.local) if doc is not None else meta.local
+                    if cache is not None and covers_root:
+                        cache.put(digest, replace(meta, fingerprint=fingerprint, final=final))
+            else:
+                note = fresh[rel]
+                final = self._finish(note.light, note.local) if note.light is not None else note.local
+                if cache is not None:
+                    cache.put(note.digest, NoteMeta(rel, note.local, note.summary,
+                                                    fingerprint if covers_root else "", final if covers_root else ()))
+            by_file.extend(self.diagnostics(displays[rel], final))
+        if covers_root:
+            corpus_found = cache.get_corpus(fingerprint) if cache is not None else None
+            if corpus_found is None:
+                corpus_found = self.corpus_findings()
+                if cache is not None:
+                    cache.put_corpus(fingerprint, corpus_found)
+            for rel, code, finding in corpus_found:
+                by_file.extend(self.diagnostics(self.display(self.config.root / rel), [(code, finding)]))
+        by_file.sort()
+        if cache is not None:
+            if covers_root:
+                cache.retain({d for d, _ in cached.values()} | {n.digest for n in fresh.values()})
+            cache.flush()
+            if run_key is not None:
+                cache.put_run(run_key, by_file)
+        result.diagnostics.extend(by_file)
         result.diagnostics.sort()
         return result
 
-    def corpus_diagnostics(self) -> list[Diagnostic]:
-        out: list[Diagnostic] = []
+    def _run_local(self, todo: list[tuple[SourceFile, bytes, str]],
+                   progress: Callable[[int], None] | None) -> Iterator[NoteResult]:
+        jobs = self.jobs
+        if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
+            items = [(sf.abspath, sf.rel, data, self._doc_type(sf)) for sf, data, _ in todo]
+            chunk = max(1, min(64, len(items) // (jobs * 8) or 1))
+            ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                                     initargs=(self.config, self.select, self.ignore)) as pool:
+                for note in pool.map(_work, items, chunksize=chunk):
+                    if progress:
+                        progress(1)
+                    yield note
+            return
+        for sf, data, _digest in todo:
+            loaded = load_bytes(sf.abspath, sf.rel, data, doc_type=self._doc_type(sf))
+            if sf.inside_root and self.corpus.is_file(sf.rel):
+                self.corpus.remember(loaded)
+            if progress:
+                progress(1)
+            yield self.local_result(loaded)
+
+    def _doc_type(self, sf: SourceFile) -> str:
+        return self.config.doc_type(sf.rel if sf.inside_root else sf.abspath.name)
+
+    def corpus_findings(self) -> list[tuple[str, str, Finding]]:
+        """(path relative to the root, code, finding) of the corpus-scope rules,
+        suppressions applied."""
+        out: list[tuple[str, str, Finding]] = []
         for rule in self.rules:
             if rule.scope != "corpus":
                 continue
@@ -142,11 +350,11 @@ class Checker:
             if check is None:
                 continue
             for rel, finding in check(self.ctx):
-                loaded = self.corpus.load(rel) if self.corpus.is_file(rel) else None
                 found = [(rule.code, finding)]
-                if loaded is not None and loaded.document is not None:
-                    found = [(c, f) for c, f in self._suppress(loaded.document, found) if c == rule.code]
-                out.extend(self.diagnostics(self.display(self.config.root / rel), found))
+                doc = self.corpus.document(rel) if self.corpus.is_file(rel) else None
+                if doc is not None:
+                    found = [(c, f) for c, f in self._suppress(doc, found) if c == rule.code]
+                out.extend((rel, c, f) for c, f in found)
         return out
 
     def _covers_root(self, paths: list[Path]) -> bool:

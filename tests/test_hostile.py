@@ -37,13 +37,17 @@ IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 BOM_NOTE = "\ufeff# 标题\n\n正文。\n".encode()
 FIXED_NOTE = "# 标题\n\n正文。\n".encode()
 SAFETY_NET = 300  # seconds; only ever reached by a hang
+# The rules these tests are about: how a file is read (ENC) and parsed (FM001-
+# FM004, SEC001-SEC004).  Schema, section, link and language rules would add
+# findings to every minimal note here; tests/test_properties.py runs them all.
+SELECT = ["ENC", "FM001", "FM002", "FM003", "FM004", "SEC001", "SEC002", "SEC003", "SEC004"]
 
 
 # ------------------------------------------------------------------------ helpers
 
 
 def checker(root: Path, **settings: object) -> Checker:
-    return Checker(Config(Settings(root=".", **settings), root, None))  # type: ignore[arg-type]
+    return Checker(Config(Settings(root=".", **settings), root, None), SELECT)  # type: ignore[arg-type]
 
 
 def findings(root: Path, *paths: Path, **settings: object) -> list[tuple[str, int, int, str, str]]:
@@ -61,7 +65,8 @@ def codes(root: Path, *paths: Path, **settings: object) -> list[tuple[str, str]]
 
 
 def write_config(root: Path) -> None:
-    (root / "pyproject.toml").write_text('[tool.corpus]\nroot = "."\n', encoding="utf-8")
+    select = ", ".join(f'"{code}"' for code in SELECT)
+    (root / "pyproject.toml").write_text(f'[tool.corpus]\nroot = "."\nselect = [{select}]\n', encoding="utf-8")
 
 
 def run_cli(args: list[str], cwd: Path) -> tuple[int, str, str]:
@@ -136,8 +141,23 @@ def test_line_of_10_mb(tmp_path: Path) -> None:
 
 
 def test_invalid_utf8_in_the_middle(tmp_path: Path) -> None:
-    (tmp_path / "bad.md").write_bytes("# 标题\n\n正文 ".encode() + b"\xff\xfe" + " 后文\n# 二\n".encode())
-    assert [f[:4] for f in findings(tmp_path)] == [("bad.md", 3, 4, "ENC006"), ("bad.md", 4, 1, "SEC002")]
+    (tmp_path / "bad.md").write_bytes("# 标题\n\n正文一段比较长的中文内容，用来测试编码检测。".encode() + b"\xff"
+                                      + " 后文还有一些中文。\n# 二\n".encode())
+    assert [f[:4] for f in findings(tmp_path)] == [("bad.md", 3, 23, "ENC006"), ("bad.md", 3, 23, "ENC008"),
+                                                   ("bad.md", 4, 1, "SEC002")]
+
+
+def test_fix_never_writes_a_file_it_could_not_decode(tmp_path: Path) -> None:
+    # Short UTF-8 Chinese with two stray bytes: the detector's best guess is a
+    # Cyrillic code page. Re-encoding that guess as UTF-8 turned every hanzi
+    # into permanent mojibake (and then "All checks passed").
+    write_config(tmp_path)
+    data = "\ufeff# 标题\n\n正文 ".encode() + b"\xff\xfe" + " 后文\n# 二\n".encode()
+    (tmp_path / "bad.md").write_bytes(data)
+    code, _out, err = run_cli(["fix", "."], tmp_path)
+    assert code == 1
+    assert "bad.md: not fixed: its bytes could not be decoded with certainty (ENC006)" in err
+    assert (tmp_path / "bad.md").read_bytes() == data
 
 
 def test_invalid_utf8_position_with_old_mac_line_endings(tmp_path: Path) -> None:
@@ -152,6 +172,7 @@ def test_tabs_crlf_and_mixed_line_endings(tmp_path: Path) -> None:
 
 
 def test_fix_keeps_crlf_and_mixed_line_endings(tmp_path: Path) -> None:
+    write_config(tmp_path)
     data = b"\xef\xbb\xbf# a\r\nx\ry\n"
     (tmp_path / "n.md").write_bytes(data)
     code, _out, _err = run_cli(["fix", "."], tmp_path)
@@ -247,9 +268,9 @@ def test_deeply_nested_yaml(tmp_path: Path, yaml_text: str) -> None:
         from pipeline.config import Config, Settings
         from pipeline.runner import Checker
         root = Path(sys.argv[1])
-        for d in Checker(Config(Settings(root="."), root, None)).check_paths([root]).diagnostics:
+        for d in Checker(Config(Settings(root="."), root, None), sys.argv[2:]).check_paths([root]).diagnostics:
             print(d.line, d.code, d.message)
-    """), str(tmp_path))
+    """), str(tmp_path), *SELECT)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[0].split(" ", 2)[1] == "FM001"
     assert f"nests deeper than {MAX_YAML_DEPTH} levels" in proc.stdout
@@ -361,6 +382,7 @@ def test_file_name_that_is_not_utf8(tmp_path: Path) -> None:
             fh.write(BOM_NOTE)
     except OSError:
         pytest.skip("the file system refuses undecodable names")
+    write_config(tmp_path)
     proc = python("import sys; from pipeline.cli import main; sys.exit(main(['check', '.']))", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "ENC005" in proc.stdout and "Traceback" not in proc.stderr

@@ -51,7 +51,12 @@ def test_pre_commit_blocks_a_broken_note(tmp_path: Path) -> None:
     assert bad.returncode != 0, bad.stdout + bad.stderr
     assert "SEC002" in bad.stdout
 
-    (repo / "bad.md").write_text("# 一\n\n## 二\n\n正文。\n", encoding="utf-8")
+    # A complete note: front-matter, 公式, 代码 and 对比 sections (docs/note-format.md).
+    good_note = REPO / "tests" / "fixtures" / "cli" / "good-note.md"
+    (repo / "bad.md").write_text(good_note.read_text(encoding="utf-8"), encoding="utf-8")
+    # Its related note "06" must exist too, or LNK009 rightly reports the dangling id.
+    partner = good_note.read_text(encoding="utf-8").replace('id: "07"', 'id: "06"').replace('target: "06"', 'target: "07"')
+    (repo / "partner.md").write_text(partner, encoding="utf-8")
     _git(repo, "add", "-A")
     good = subprocess.run([*pre_commit, "run", "--files", "bad.md"], cwd=repo, env=env, capture_output=True,
                           text=True, timeout=900)

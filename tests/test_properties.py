@@ -8,6 +8,7 @@ registered), suppressions, the fixer's fixed-point loop.
 * check never raises, and every position it reports lies inside the file;
 * fix is idempotent: fixing a fixed file changes nothing;
 * fix changes nothing when check reports nothing fixable;
+* fix never writes a file whose bytes could not be decoded with certainty;
 * fix never alters code blocks, math or front-matter, except through a rule
   allowed to (``MAY_EDIT``: encoding repairs, and front-matter rules inside
   the front-matter).
@@ -169,6 +170,10 @@ def protected(doc: Document) -> dict[str, object]:
 
 def assert_fix_is_sound(root: Path, loaded: Loaded, *, unsafe: bool) -> None:
     outcome = fix(root, loaded, unsafe=unsafe)
+    if loaded.document is not None and not loaded.document.exact:
+        # Undecodable bytes (or a guessed encoding): writing would destroy them.
+        assert not outcome.changed and outcome.error is not None
+        return
     assert outcome.error is None, outcome.error  # fixes must converge
     if not outcome.changed:
         return

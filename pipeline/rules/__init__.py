@@ -21,7 +21,12 @@ _REGISTRY: dict[str, type[Rule]] = {}
 _MODULES = (
     "pipeline.rules.encoding",
     "pipeline.rules.frontmatter",
+    "pipeline.rules.schema",
     "pipeline.rules.structure",
+    "pipeline.rules.index",
+    "pipeline.rules.sections",
+    "pipeline.rules.language",
+    "pipeline.rules.links",
 )
 _loaded = False
 

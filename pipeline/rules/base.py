@@ -43,6 +43,11 @@ class Rule:
     doc_types: ClassVar[frozenset[str] | None] = None
     #: "document": runs per file; "corpus": runs once over the whole corpus
     scope: ClassVar[str] = "document"
+    #: True for rules that look at other files through ``ctx.corpus``.  They run
+    #: after every note was parsed (in the main process, on light documents:
+    #: no tokens, no text, see :func:`pipeline.document.lighten`); the others
+    #: run in the worker that parsed the note.
+    needs_corpus: ClassVar[bool] = False
 
     def check(self, doc: Document, ctx: Context) -> Iterable[Finding]:
         return ()

@@ -1,0 +1,121 @@
+"""Time `corpus check` on generated corpora and compare with markdownlint-cli2.
+
+    python bench/run_bench.py [--sizes 1000 10000 50000] [--out bench/out] [--no-markdownlint]
+
+For each size: a corpus from a fixed seed (bench/gen_corpus.py); then
+`corpus check` cold (no cache), warm (nothing changed), after changing one
+note, and on a single file; the peak resident memory of the largest process;
+and, when `npx` is available, markdownlint-cli2 on the same files in the
+same run (installed into bench/out/node on first use).  Prints a Markdown
+table; paste it into bench/README.md with the date and the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from gen_corpus import generate, note_path  # noqa: E402
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int, int]:
+    """Wall seconds, exit code, peak RSS in MB of the largest process (via a
+    fresh `time -v`-like measure: the child's own rusage)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    return wall, code, usage.ru_maxrss // 1024
+
+
+def corpus_cmd() -> list[str]:
+    return [sys.executable, "-m", "pipeline", "check", "."]
+
+
+def markdownlint(cwd: Path, out: Path) -> list[str] | None:
+    if shutil.which("npx") is None or shutil.which("npm") is None:
+        return None
+    node = out / "node"
+    binary = node / "node_modules" / ".bin" / "markdownlint-cli2"
+    if not binary.exists():
+        node.mkdir(parents=True, exist_ok=True)
+        r = subprocess.run(["npm", "install", "--silent", "--prefix", str(node), "markdownlint-cli2"],
+                           capture_output=True, text=True)
+        if r.returncode != 0 or not binary.exists():
+            print(f"markdownlint-cli2 could not be installed: {r.stderr.strip()[:200]}", file=sys.stderr)
+            return None
+    return [str(binary), "**/*.md"]
+
+
+def machine() -> str:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
+    ap.add_argument("--out", type=Path, default=HERE / "out")
+    ap.add_argument("--no-markdownlint", action="store_true")
+    ap.add_argument("--markdownlint-max", type=int, default=10000,
+                    help="skip markdownlint above this size (it takes ~2 min per 10k notes)")
+    args = ap.parse_args()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("CI", None)
+    print(f"machine: {machine()}", flush=True)
+    print(f"date: {time.strftime('%Y-%m-%d')}\n", flush=True)
+    header = ("| notes | cold | warm | one note changed | one file | peak RSS (MB) | markdownlint-cli2 | ratio |\n"
+              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    rows = []
+    for n in args.sizes:
+        corpus = args.out / f"corpus-{n}"
+        if not (corpus / "README.md").exists() or len(list(corpus.glob("*/*.md"))) < n:
+            generate(corpus, n)
+            # Fill the index READMEs once, untimed: the timed runs check a consistent corpus.
+            subprocess.run([sys.executable, "-m", "pipeline", "build-index", "."], cwd=corpus, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        shutil.rmtree(corpus / ".corpus_cache", ignore_errors=True)
+        cold, code, rss = timed(corpus_cmd(), corpus, env)
+        warm, _, rss2 = timed(corpus_cmd(), corpus, env)
+        target = corpus / note_path(n // 2)
+        original = target.read_bytes()
+        target.write_bytes(original + "\n补充一句。\n".encode())
+        changed, _, rss3 = timed(corpus_cmd(), corpus, env)
+        target.write_bytes(original)
+        timed(corpus_cmd(), corpus, env)  # back to the committed state for the next runs
+        single, _, _ = timed([sys.executable, "-m", "pipeline", "check", str(target.relative_to(corpus))],
+                             corpus, env)
+        ml_time = ratio = "—"
+        cmd = None if args.no_markdownlint or n > args.markdownlint_max else markdownlint(corpus, args.out)
+        if cmd is not None:
+            ml, _, _ = timed(cmd, corpus)
+            ml_time = f"{ml:.1f} s"
+            ratio = f"{cold / ml:.2f}×"
+        row = (f"| {n:,} | {cold:.1f} s | {warm:.2f} s | {changed:.2f} s | {single:.2f} s | "
+               f"{max(rss, rss2, rss3)} | {ml_time} | {ratio} |")
+        rows.append(row)
+        print(f"{n} notes: exit {code}; {row}", flush=True)
+    print("\n" + header)
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()

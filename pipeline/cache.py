@@ -1,0 +1,179 @@
+"""The on-disk cache (``.corpus_cache/``): per-note results and whole runs.
+
+Entries are keyed so that a stale one can never be used.  Everything lives
+under a salt of tool version + configuration fingerprint + rule selection,
+so changing the configuration or upgrading the tool starts from scratch.
+
+* per note, by the SHA-256 of its bytes: a small record (per-note findings,
+  the note's *summary*: the hash of everything other notes' rules can see of
+  it — anchors, front-matter, link targets — and its final findings for the
+  corpus fingerprint they were computed under), all records in one pack;
+  and the note's light document, one file per note, read only when needed;
+* per corpus fingerprint (the file listing + every note's summary): the
+  corpus-level findings.  Editing a note's prose keeps the fingerprint, so
+  only that note is checked again; changing a heading changes it, so the
+  links of every note that could point there are checked again;
+* per run, by every file's path, size and modification time: the final
+  diagnostics, so an unchanged corpus is answered without reading it.
+
+Writes are atomic; a cache file that cannot be read is ignored and rebuilt.
+Nothing here is ever fatal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+
+FORMAT = 1
+_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
+        "# This file is a cache directory tag created by corpus.\n"
+        "# For information about cache directory tags, see https://bford.info/cachedir/\n")
+
+
+class Cache:
+    def __init__(self, folder: Path, salt: str):
+        self.folder = folder
+        self.salt = hashlib.sha256(f"{FORMAT}|{__version__}|{salt}".encode()).hexdigest()[:20]
+        self._notes: dict[str, Any] | None = None
+        self._dirty = False
+        self._tables: dict[str, dict[str, Any]] = {}
+        self._dirty_tables: set[str] = set()
+
+    # ------------------------------------------------------------------ notes
+    @property
+    def _pack(self) -> Path:
+        return self.folder / f"notes-{self.salt}.pickle"
+
+    def _load_notes(self) -> dict[str, Any]:
+        if self._notes is None:
+            data = _read(self._pack)
+            self._notes = data if isinstance(data, dict) else {}
+        return self._notes
+
+    def get(self, digest: str) -> Any | None:
+        return self._load_notes().get(digest)
+
+    def put(self, digest: str, value: Any) -> None:
+        notes = self._load_notes()
+        if notes.get(digest) != value:
+            notes[digest] = value
+            self._dirty = True
+
+    # ------------------------------------------------------------ documents
+    def _doc_path(self, digest: str) -> Path:
+        return self.folder / f"docs-{self.salt}" / digest[:2] / f"{digest}.pickle"
+
+    def get_doc(self, digest: str) -> Any | None:
+        return _read(self._doc_path(digest))
+
+    def put_doc(self, digest: str, doc: Any) -> None:
+        path = self._doc_path(digest)
+        if not path.exists():
+            self._write(path, doc)
+
+    def get_corpus(self, fingerprint: str) -> Any | None:
+        data = _read(self.folder / f"corpus-{self.salt}.pickle")
+        if isinstance(data, tuple) and len(data) == 2 and data[0] == fingerprint:
+            return data[1]
+        return None
+
+    def put_corpus(self, fingerprint: str, value: Any) -> None:
+        self._write(self.folder / f"corpus-{self.salt}.pickle", (fingerprint, value))
+
+    def retain(self, digests: set[str]) -> None:
+        """Forget notes that no longer exist, so the pack does not grow forever."""
+        notes = self._load_notes()
+        stale = [d for d in notes if d not in digests]
+        for d in stale:
+            del notes[d]
+        self._dirty |= bool(stale)
+
+    # ---------------------------------------------------------- stat tables
+    def stat_table(self, kind: str) -> dict[str, Any]:
+        """rel -> ((size, mtime_ns, inode), value): facts about files that are
+        valid while the file's stat is unchanged (e.g. each note's id, for
+        checking one note without reading the other ten thousand)."""
+        table = self._tables.get(kind)
+        if table is None:
+            data = _read(self.folder / f"stat-{kind}-{self.salt}.pickle")
+            table = data if isinstance(data, dict) else {}
+            self._tables[kind] = table
+        return table
+
+    def touch_table(self, kind: str) -> None:
+        self._dirty_tables.add(kind)
+
+    # ------------------------------------------------------------------- runs
+    def run_key(self, parts: list[str]) -> str:
+        h = hashlib.sha256(self.salt.encode())
+        for part in parts:
+            h.update(part.encode("utf-8", "surrogateescape"))
+            h.update(b"\0")
+        return h.hexdigest()
+
+    def get_run(self, key: str) -> Any | None:
+        data = _read(self.folder / "run.pickle")
+        if isinstance(data, tuple) and len(data) == 2 and data[0] == key:
+            return data[1]
+        return None
+
+    def put_run(self, key: str, value: Any) -> None:
+        self._write(self.folder / "run.pickle", (key, value))
+
+    # ------------------------------------------------------------------ write
+    def flush(self) -> None:
+        for kind in sorted(self._dirty_tables):
+            self._write(self.folder / f"stat-{kind}-{self.salt}.pickle", self._tables[kind])
+        self._dirty_tables.clear()
+        if self._dirty and self._notes is not None:
+            self._write(self._pack, self._notes)
+            self._dirty = False
+            self._forget_other_salts()
+
+    def _forget_other_salts(self) -> None:
+        import shutil
+
+        for old in self.folder.glob("*-*"):
+            if self.salt not in old.name and old.name.startswith(("notes-", "docs-", "corpus-", "stat-")):
+                try:
+                    shutil.rmtree(old) if old.is_dir() else old.unlink()
+                except OSError:
+                    pass
+
+    def _write(self, path: Path, value: Any) -> None:
+        try:
+            self._ensure_folder()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only checkout still gets its results, just not cached
+
+    def _ensure_folder(self) -> None:
+        if not self.folder.is_dir():
+            self.folder.mkdir(parents=True, exist_ok=True)
+        tag = self.folder / "CACHEDIR.TAG"
+        if not tag.exists():
+            tag.write_text(_TAG, encoding="ascii")
+        ignore = self.folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# Created by corpus: nothing here belongs in version control.\n*\n", encoding="ascii")
+
+
+def _read(path: Path) -> Any | None:
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - a corrupt or foreign cache file is ignored and rebuilt
+        return None

@@ -1,0 +1,177 @@
+"""UTF-8 that was read as GBK and saved again: 「参数」 became 「鍙傛暟」.
+
+Re-encoding as GBK gives the UTF-8 bytes back, except where GBK could not pair
+a byte: the decoder wrote U+FFFD for it, one per byte. Each U+FFFD is a hole of
+one unknown byte; the lattice and the language model fill it like a byte a
+Windows code page dropped.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Final
+
+from ._lattice import Slot, Token, parse
+
+if TYPE_CHECKING:
+    from ._lm import LanguageModel
+
+_UTF8_LEADS: Final = (*range(0xE2, 0xEA), 0xEF, 0xF0)
+# Bytes a hole can stand for: continuation bytes, and the leads of CJK text.
+_HOLE: Final[Token] = (*range(0x80, 0xC0), *range(0xE2, 0xEA), 0xEF, 0xF0)
+
+
+_BEFORE_HOLE: Final = -1
+
+
+@functools.cache
+def _hole(following: int | None) -> Token:
+    """What a U+FFFD can stand for, given the byte the decoder read next.
+
+    Python's GBK decoder replaces one byte at a time: it wrote U+FFFD for X
+    only because X could not pair with the byte after it. Before a byte that
+    is a valid trail (most of them) that leaves a handful of values, not 70.
+    """
+    if following is None:
+        return _HOLE
+    if following == _BEFORE_HOLE:
+        # Followed by another hole: X failed to pair with *some* byte there.
+        return tuple(x for x in _HOLE if any(not _pairs(x, y) for y in _HOLE))
+    return tuple(x for x in _HOLE if not _pairs(x, following))
+
+
+def _pairs(lead: int, trail: int) -> bool:
+    try:
+        bytes((lead, trail)).decode("gbk")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _lead_class() -> str:
+    # GBK characters whose two bytes are a UTF-8 lead and a continuation byte:
+    # every GBK mojibake run starts with one, clean Chinese almost never has them.
+    chars = []
+    for b1 in _UTF8_LEADS:
+        for b2 in range(0x80, 0xC0):
+            try:
+                chars.append(bytes((b1, b2)).decode("gbk"))
+            except UnicodeDecodeError:
+                continue
+    return "".join(re.escape(c) for c in sorted(set(chars)))
+
+
+LEAD_CLASS: Final = _lead_class()
+_LEAD: Final = re.compile(f"[{LEAD_CLASS}]")
+
+
+@functools.cache
+def _run_pattern() -> re.Pattern[str]:
+    # Built on first use: 24k decodes that clean notes never need.
+    chars: set[str] = set()
+    for b1 in range(0x81, 0xFF):
+        for b2 in (*range(0x40, 0x7F), *range(0x80, 0xFF)):
+            try:
+                chars.add(bytes((b1, b2)).decode("gbk"))
+            except UnicodeDecodeError:
+                continue
+    ranges: list[str] = []
+    ordered = sorted(ord(c) for c in chars if len(c) == 1)
+    start = prev = ordered[0]
+    for code in [*ordered[1:], -1]:
+        if code == prev + 1:
+            prev = code
+            continue
+        ranges.append(re.escape(chr(start)) + ("-" + re.escape(chr(prev)) if prev > start else ""))
+        start = prev = code
+    return re.compile(f"[{''.join(ranges)}\ufffd]+")
+
+
+def find(
+    text: str,
+    lm: Callable[[], LanguageModel],
+    make: Callable[..., Any],
+    paragraph: Callable[[int], int],
+) -> Iterator[Any]:
+    """Damage records for GBK mojibake in `text` (built by `make`).
+
+    A piece with two whole CJK characters is proof on its own; a lone
+    character (or one with a lost byte) counts only in a note that has proof.
+    """
+    found = list(_find_pieces(text))
+    strong = {paragraph(start) for start, _, _, is_strong in found if is_strong}
+    for start, end, slots, is_strong in found:
+        # Once the note shows GBK damage anywhere, a weaker piece is damage
+        # too: clean text almost never re-encodes to valid UTF-8 through GBK.
+        if not is_strong and not strong:
+            continue
+        span = text[start:end]
+        kind = "replacement-char" if "\ufffd" in span else "mojibake"
+        before = _context(text, start, -1)
+        after = _context(text, end, 1)
+        yield make(start, end, kind, "gbk", [s.candidates for s in slots], before, after, lm)
+
+
+def might_have_damage(text: str) -> bool:
+    """Cheap test: does the text hold a character GBK makes of a UTF-8 lead byte?"""
+    return _LEAD.search(text) is not None
+
+
+def _find_pieces(text: str) -> Iterator[tuple[int, int, list[Slot], bool]]:
+    if _LEAD.search(text) is None:
+        return
+    for match in _run_pattern().finditer(text):
+        run = match.group()
+        if _LEAD.search(run) is None:
+            continue
+        tokens: list[Token] = []
+        owners: list[tuple[int, int]] = []
+        for index, ch in enumerate(run):
+            if ch == "\ufffd":
+                following: int | None
+                if index + 1 < len(run):
+                    after = run[index + 1]
+                    following = _BEFORE_HOLE if after == "\ufffd" else after.encode("gbk")[0]
+                else:
+                    end = match.end()
+                    following = ord(text[end]) if end < len(text) and text[end].isascii() else None
+                tokens.append(_hole(following))
+                owners.append((index, index + 1))
+                continue
+            for byte in ch.encode("gbk"):
+                tokens.append((byte,))
+                owners.append((index, index + 1))
+        for first, stop, slots, strong in _pieces(parse(tokens, ()), owners):
+            yield match.start() + first, match.start() + stop, slots, strong
+
+
+def _pieces(parsed: list[Slot | int], owners: list[tuple[int, int]]) -> Iterator[tuple[int, int, list[Slot], bool]]:
+    current: list[Slot] = []
+    for item in [*parsed, -1]:
+        if isinstance(item, Slot):
+            current.append(item)
+            continue
+        if current:
+            first_tok, stop_tok = current[0].first, current[-1].stop
+            start, end = owners[first_tok][0], owners[stop_tok - 1][1]
+            # Only whole GBK characters can be replaced: the piece must start
+            # at a character's first byte and end at one's last.
+            aligned = (first_tok == 0 or owners[first_tok - 1][0] != start) and (
+                stop_tok == len(owners) or owners[stop_tok][0] != end - 1
+            )
+            complete_cjk = sum(1 for s in current if s.complete and s.stop - s.first == 3)
+            wide = sum(1 for s in current if s.stop - s.first >= 3)
+            if aligned and wide:
+                yield start, end, current.copy(), complete_cjk >= 2 and end - start >= 3
+        current.clear()
+
+
+def _context(text: str, pos: int, step: int) -> str:
+    chars: list[str] = []
+    i = pos - 1 if step < 0 else pos
+    while 0 <= i < len(text) and len(chars) < 4 and text[i].isascii() and text[i] != "\n":
+        chars.append(text[i])
+        i += step
+    return "".join(reversed(chars)) if step < 0 else "".join(chars)

@@ -1,0 +1,98 @@
+"""The on-disk cache and the process pool: results never depend on them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.cache import Cache
+from pipeline.config import load_config
+from pipeline.runner import Checker
+
+NOTE_A = """# 甲
+
+## 关键公式
+
+正文。
+"""
+
+NOTE_B = """# 乙
+
+见 [甲的公式](./a.md#关键公式)。
+"""
+
+
+def _corpus(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text('[tool.corpus]\nroot = "notes"\nselect = ["LNK", "SEC003"]\n',
+                                             encoding="utf-8")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text(NOTE_A, encoding="utf-8")
+    (notes / "b.md").write_text(NOTE_B, encoding="utf-8")
+    (notes / "README.md").write_text("# 索引\n\n- [甲](./a.md)\n- [乙](./b.md)\n", encoding="utf-8")
+    return notes
+
+
+def _check(tmp_path: Path, *, jobs: int = 1, cache: bool = True) -> list[tuple[str, int, str]]:
+    config = load_config(tmp_path / "pyproject.toml")
+    store = Cache(tmp_path / ".corpus_cache", config.fingerprint) if cache else None
+    result = Checker(config, jobs=jobs, cache=store).check_paths([config.root])
+    return [(Path(d.path).name, d.line, d.code) for d in result.diagnostics]
+
+
+def test_heading_change_in_one_note_rechecks_links_in_another(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    notes = _corpus(tmp_path)
+    assert _check(tmp_path) == []
+    assert _check(tmp_path) == []  # warm
+    (notes / "a.md").write_text(NOTE_A.replace("关键公式", "核心公式"), encoding="utf-8")
+    assert ("b.md", 3, "LNK005") in _check(tmp_path)
+    (notes / "a.md").write_text(NOTE_A, encoding="utf-8")
+    assert _check(tmp_path) == []
+
+
+def test_prose_edit_keeps_other_results(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    notes = _corpus(tmp_path)
+    (notes / "b.md").write_text(NOTE_B + "\n[坏链接](./missing.md)\n", encoding="utf-8")
+    first = _check(tmp_path)
+    assert ("b.md", 5, "LNK001") in first
+    (notes / "a.md").write_text(NOTE_A + "\n再补充一句。\n", encoding="utf-8")
+    assert _check(tmp_path) == first
+
+
+def test_configuration_change_invalidates(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    notes = _corpus(tmp_path)
+    (notes / "b.md").write_text("# 乙\n\n#### 跳级\n\n正文。\n", encoding="utf-8")
+    assert ("b.md", 3, "SEC003") in _check(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[tool.corpus]\nroot = "notes"\nselect = ["LNK"]\n', encoding="utf-8")
+    assert _check(tmp_path) == []
+
+
+def test_corrupt_cache_is_ignored_and_rebuilt(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    notes = _corpus(tmp_path)
+    (notes / "b.md").write_text(NOTE_B.replace("关键公式", "不存在"), encoding="utf-8")
+    expected = _check(tmp_path)
+    assert expected
+    cache_dir = tmp_path / ".corpus_cache"
+    assert (cache_dir / "CACHEDIR.TAG").is_file() and (cache_dir / ".gitignore").is_file()
+    for f in cache_dir.rglob("*.pickle"):
+        f.write_bytes(b"\x80\x04garbage")
+    assert _check(tmp_path) == expected
+    assert _check(tmp_path) == expected
+
+
+def test_parallel_and_serial_agree(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    notes = _corpus(tmp_path)
+    for i in range(60):
+        (notes / f"n{i:02d}.md").write_text(f"# 笔记 {i}\n\n[下一篇](./n{i + 1:02d}.md#笔记-{i + 1})\n\n#### 跳级\n",
+                                              encoding="utf-8")
+    (notes / "README.md").write_text("# 索引\n\n- [甲](./a.md)\n- [乙](./b.md)\n- [首篇](./n00.md)\n",
+                                     encoding="utf-8")
+    serial = _check(tmp_path, jobs=1, cache=False)
+    parallel = _check(tmp_path, jobs=2, cache=False)
+    assert serial == parallel
+    assert any(code == "LNK001" for _, _, code in serial)
+    assert sum(code == "SEC003" for _, _, code in serial) == 60
