@@ -212,6 +212,8 @@ def test_check_any_text(root: Path, text: str) -> None:
 @example(b"a\rb\r\xff")
 @example(b"\x89PNG\r\n\x1a\n")
 @example(b"\xff\xfe#\x00 \x00")
+@example(b"-;`\n``\xfc\xb10`@\xe8` `\"")  # atheris: guessed UTF-16, ENC006 was on line 2 of 1
+@example("\ufeff# 标题\n\n正文 ".encode() + b"\xff\xfe" + " 后文\n# 二\n".encode())  # guessed ptcp154
 def test_check_any_bytes(root: Path, data: bytes) -> None:
     diagnostics, loaded = check(root, data)
     assert_positions(diagnostics, loaded.document)
@@ -220,6 +222,7 @@ def test_check_any_bytes(root: Path, data: bytes) -> None:
 @given(any_bytes, st.booleans())
 @example(b"\xef\xbb\xbf# t\r\n", False)
 @example("# 标题\n".encode("gb18030"), False)
+@example("# 标题\n\n正文 ".encode() + b"\xff\xfe" + " 后文\n# 二\n".encode(), False)  # was rewritten as mojibake
 def test_fix_any_bytes(root: Path, data: bytes, unsafe: bool) -> None:
     _write(root, data)
     assert_fix_is_sound(root, _load(root / NAME), unsafe=unsafe)
