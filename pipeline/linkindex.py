@@ -58,6 +58,11 @@ _FRONT_MATTER_READ_LIMIT = 64_000
 # ----------------------------------------------------------------- link targets
 
 
+# Above this many files of one extension, did-you-mean looks only in the same
+# folder and among names with the same first two characters.
+SUGGESTION_SCAN_LIMIT = 2000
+
+
 @dataclass(frozen=True)
 class Target:
     """A Markdown link destination split into its parts (path percent-decoded)."""
@@ -439,6 +444,35 @@ class LinkIndex:
             out[ext.lower()].append((stem.casefold(), note_folder(rel), rel))
         return dict(out)
 
+    @cached_property
+    def _stems_by_prefix(self) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
+        """(extension, first two characters of the stem) -> entries of _stems."""
+        out: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
+        for ext, entries in self._stems.items():
+            for entry in entries:
+                out[(ext, entry[0][:2])].append(entry)
+        return dict(out)
+
+    def _suggestion_pool(self, stem: str, ext: str, folder: str) -> list[tuple[str, str, str]]:
+        """Where to look for a did-you-mean.  Every file of that extension in a
+        corpus of ordinary size; in a large one (a name compared with tens of
+        thousands of similar names for each broken link made the check
+        quadratic), the files of the same folder plus those whose name starts
+        like the missing one."""
+        entries = self._stems.get(ext, [])
+        if len(entries) <= SUGGESTION_SCAN_LIMIT:
+            return entries
+        near = [e for e in self._by_folder_stems.get((ext, folder), [])]
+        return near + [e for e in self._stems_by_prefix.get((ext, stem[:2]), []) if e[1] != folder]
+
+    @cached_property
+    def _by_folder_stems(self) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
+        out: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
+        for ext, entries in self._stems.items():
+            for entry in entries:
+                out[(ext, entry[1])].append(entry)
+        return dict(out)
+
     def is_file(self, rel: str) -> bool:
         if rel in self.files:
             return True
@@ -493,7 +527,7 @@ class LinkIndex:
         matcher = difflib.SequenceMatcher(None)
         matcher.set_seq2(a)  # difflib caches what it learns about the fixed side
         best: tuple[float, int, str] | None = None
-        for b, c_folder, candidate in self._stems.get(ext.lower(), []):
+        for b, c_folder, candidate in self._suggestion_pool(a, ext.lower(), folder):
             # ratio() >= 0.85 needs lengths within that ratio: most files are rejected here, cheaply.
             shorter, longer = sorted((len(a), len(b)))
             score = 0.0
