@@ -195,7 +195,10 @@ class Document:
 
     @property
     def body_start_line(self) -> int:
-        return self.front_matter.end_line + 1 if self.front_matter else 1
+        # Clamped: a file that ends on its closing "---" (no newline after it)
+        # has no line after the front-matter, and a finding anchored there
+        # pointed past the end of the file.
+        return min(self.front_matter.end_line + 1, self.line_count) if self.front_matter else 1
 
 
 def replace_exact(doc: Document, exact: bool) -> Document:

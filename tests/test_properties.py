@@ -200,6 +200,7 @@ def assert_fix_is_sound(root: Path, loaded: Loaded, *, unsafe: bool) -> None:
 @example("")
 @example("---\n- a\n---\n")
 @example("---\na: " + "[" * 200 + "\n---\n")
+@example("---\n---")  # SEC010 was anchored on line 3 of 2 (body_start_line past the end)
 @example("# a\r# b\r\xff")
 def test_check_any_text(root: Path, text: str) -> None:
     diagnostics, loaded = check(root, text.encode("utf-8", errors="surrogatepass"))
