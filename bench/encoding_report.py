@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import bisect
 import difflib
-import os
-import platform
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -31,6 +29,7 @@ from functools import partial
 from pathlib import Path
 
 import ftfy
+from machine import describe
 
 from pipeline.encoding import LanguageModel, decode_bytes, find_damage, repair_text
 from pipeline.encoding import damage as dmg
@@ -171,18 +170,6 @@ def _files(dirs: Iterable[Path], patterns: tuple[str, ...]) -> list[str]:
     return notes
 
 
-def _machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"nproc {os.cpu_count()}, {cpu}, Python {platform.python_version()}"
-
-
 def _run_set(label: str, notes: list[str], model: LanguageModel, out: list[str]) -> None:
     out.append(f"\n### {label}: {len(notes)} notes, {sum(len(n.encode()) for n in notes)} bytes\n")
     out.append("| damage | engine | notes byte-exact | damaged chars restored | lossy chars restored | MB/s |")
@@ -273,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     model = LanguageModel.default()
-    out = [f"Machine: {_machine()}", f"Language model load: {time.perf_counter() - t0:.2f} s"]
+    out = [f"Machine: {describe()}", f"Language model load: {time.perf_counter() - t0:.2f} s"]
     sets = [
         ("held-out built-in paragraphs", _builtin(ROOT / "bench" / "heldout.txt")),
         ("tune built-in paragraphs (in the model)", _builtin(ROOT / "pipeline/encoding/data/domain.txt")),

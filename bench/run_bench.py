@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -26,6 +25,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from gen_corpus import generate, note_path  # noqa: E402
+from machine import describe  # noqa: E402
 
 
 def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int, int]:
@@ -58,18 +58,6 @@ def markdownlint(cwd: Path, out: Path) -> list[str] | None:
     return [str(binary), "**/*.md"]
 
 
-def machine() -> str:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()} {platform.release()}"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
@@ -80,7 +68,7 @@ def main() -> None:
     args = ap.parse_args()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("CI", None)
-    print(f"machine: {machine()}", flush=True)
+    print(f"machine: {describe()}", flush=True)
     print(f"date: {time.strftime('%Y-%m-%d')}\n", flush=True)
     header = ("| notes | cold | warm | one note changed | one file | peak RSS (MB) | markdownlint-cli2 | ratio |\n"
               "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
