@@ -21,6 +21,7 @@ from pipeline.document import Document, Link
 from pipeline.linkindex import (
     LinkIndex,
     Target,
+    WikiResolution,
     classify_path,
     encode_link_path,
     find_wiki_heading,
@@ -542,6 +543,21 @@ def _wiki_text(path: str) -> str:
     return f"[[{path}]]"
 
 
+def _wikilinks_resolved_as(doc: Document, ctx: Context, status: str) -> Iterator[tuple[_Wiki, str, WikiResolution]]:
+    """(wiki-link, its path part, resolution) for the note's wiki-links whose
+    path resolves with ``status`` ("missing", "ambiguous"...)."""
+    if _outside_root(doc):
+        return
+    index = link_index(ctx)
+    for wiki in _wikilinks(doc):
+        path = wiki.target.partition("#")[0].strip()
+        if not path:
+            continue
+        res = index.resolve_wiki(doc.path, path)
+        if res.status == status:
+            yield wiki, path, res
+
+
 @register
 class UnresolvedWikiLink(Rule):
     """## What it does
@@ -575,16 +591,8 @@ class UnresolvedWikiLink(Rule):
     summary = "Wiki-link matches no file in the vault"
 
     def check(self, doc: Document, ctx: Context) -> Iterable[Finding]:
-        if _outside_root(doc):
-            return
         index = link_index(ctx)
-        for wiki in _wikilinks(doc):
-            path = wiki.target.partition("#")[0].strip()
-            if not path:
-                continue
-            res = index.resolve_wiki(doc.path, path)
-            if res.status != "missing":
-                continue
+        for wiki, path, _res in _wikilinks_resolved_as(doc, ctx, "missing"):
             closest = index.closest_wiki(path)
             what = "embed" if wiki.embed else "wiki-link"
             hint = f'; did you mean "{_wiki_text(closest)}"?' if closest else ""
@@ -619,16 +627,7 @@ class AmbiguousWikiLink(Rule):
     summary = "Wiki-link target matches several files"
 
     def check(self, doc: Document, ctx: Context) -> Iterable[Finding]:
-        if _outside_root(doc):
-            return
-        index = link_index(ctx)
-        for wiki in _wikilinks(doc):
-            path = wiki.target.partition("#")[0].strip()
-            if not path:
-                continue
-            res = index.resolve_wiki(doc.path, path)
-            if res.status != "ambiguous":
-                continue
+        for wiki, path, res in _wikilinks_resolved_as(doc, ctx, "ambiguous"):
             listed = ", ".join(res.rels)
             example = res.rels[0][:-3] if res.rels[0].endswith(".md") else res.rels[0]
             yield Finding(wiki.line, wiki.column,
