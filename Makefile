@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install check fix test ci-check lint bench build-index schemas
+.PHONY: install check fix test ci-check lint bench build-index schemas lm
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ test: $(TEST_STAMP)  ## run the test suite
 	$(BIN)/python -m pytest
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check pipeline tests bench
+	$(BIN)/ruff check pipeline tests bench lm
 
 schemas: $(STAMP)  ## regenerate schemas/*.schema.json from pipeline/schema.py
 	$(BIN)/corpus schema
@@ -47,3 +47,6 @@ ci-check: $(TEST_STAMP)  ## what CI runs after the tests
 
 bench: $(STAMP)  ## time corpus check on 1k/10k/50k generated notes (and markdownlint-cli2 when npx exists)
 	$(BIN)/python bench/run_bench.py
+
+lm: $(STAMP)  ## rebuild the encoding repair's language-model data from lm/notes/ and corpus/
+	$(BIN)/python lm/build.py

@@ -3,15 +3,14 @@
 Run as ``python bench/encoding_bench.py [--notes DIR ...] [--out FILE]`` (that
 script puts the worktree on sys.path and calls main() here).
 
-Clean notes come from corpus/ and tests/fixtures/ (any *.md that exists), every
---notes DIR (*.md and *.txt; files that already hold damage are skipped), and a
-built-in set of paragraphs. The built-in set is split: the paragraphs in
-pipeline/encoding/data/domain.txt are part of the language model ("tune"), the
-ones in bench/heldout.txt never are ("held-out"); only held-out numbers say how
-the repair generalizes.
+Clean notes come from bench/heldout_notes/ and bench/heldout.txt, which the
+language model never saw (lm/build.py does not read them), and every --notes
+DIR (*.md and *.txt; files that already hold damage are skipped). With --all,
+also corpus/ and tests/fixtures/, which the model was trained on.
 
 For each damage kind it reports, for our engine and for ftfy.fix_encoding:
-notes restored byte-exact, damaged characters restored (every non-ASCII
+notes restored byte-exact (with what plain `corpus fix` applies, and with
+every repair as `--unsafe-fixes` would), damaged characters restored (every non-ASCII
 character the damage touched), lossy characters restored (those that lost a
 byte: the hard ones), clean notes changed, and throughput.
 """
@@ -31,7 +30,7 @@ from pathlib import Path
 import ftfy
 from machine import describe
 
-from pipeline.encoding import LanguageModel, decode_bytes, find_damage, repair_text
+from pipeline.encoding import SAFE_CONFIDENCE, LanguageModel, decode_bytes, find_damage, repair_text
 from pipeline.encoding import damage as dmg
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,9 +135,9 @@ def _first_difference(a: str, b: str) -> str:
     return f"...{a[max(0, i - 12) : i + 12]!r} -> {b[max(0, i - 12) : i + 12]!r}"
 
 
-def _ours(damaged: str | bytes, model: LanguageModel) -> str:
+def _ours(damaged: str | bytes, model: LanguageModel, min_confidence: float) -> str:
     text = decode_bytes(damaged).text if isinstance(damaged, bytes) else damaged
-    return repair_text(text, context=model)
+    return repair_text(text, context=model, min_confidence=min_confidence)
 
 
 def _ftfy(damaged: str | bytes) -> str:
@@ -174,27 +173,25 @@ def _run_set(label: str, notes: list[str], model: LanguageModel, out: list[str])
     out.append(f"\n### {label}: {len(notes)} notes, {sum(len(n.encode()) for n in notes)} bytes\n")
     out.append("| damage | engine | notes byte-exact | damaged chars restored | lossy chars restored | MB/s |")
     out.append("|---|---|---|---|---|---|")
-    # "ours+corpus": the model given the set's other notes as clean texts
-    # (leave-one-out), which is how the linter runs over a whole corpus.
-    corpus_models = [LanguageModel.with_texts(notes[:i] + notes[i + 1 :], base=model) for i in range(len(notes))]
-    # Warm every lazy table (bigram bonuses, the GBK character class) so the
-    # timings measure repair, not one-time setup.
+    # Warm every lazy table (both language models, the GBK character class)
+    # so the timings measure repair, not one-time setup.
     sample = "多模态模型的注意力机制与参数量"
-    for warm in (model, *corpus_models):
-        for func in (dmg.seed_style, dmg.gbk_read):
-            repair_text(func(sample), context=warm)
+    for func in (dmg.seed_style, dmg.gbk_read):
+        repair_text(func(sample), context=model)
     failures: list[str] = []
     for kind in KINDS:
-        scores = {"ours": Score(), "ours+corpus": Score(), "ftfy": Score()}
-        for index, note in enumerate(notes):
+        # "ours" is what plain `corpus fix` applies (safe repairs only, at
+        # SAFE_CONFIDENCE); "ours --unsafe-fixes" applies every repair.
+        scores = {"ours": Score(), "ours --unsafe-fixes": Score(), "ftfy": Score()}
+        for note in notes:
             damaged = kind.damage(note)
             size = len(damaged) if isinstance(damaged, bytes) else len(damaged.encode())
             engines: dict[str, Callable[[], str]] = {
-                "ours": partial(_ours, damaged, model),
+                "ours": partial(_ours, damaged, model, SAFE_CONFIDENCE),
                 "ftfy": partial(_ftfy, damaged),
             }
-            if kind.lost and not isinstance(damaged, bytes):
-                engines["ours+corpus"] = partial(_ours, damaged, corpus_models[index])
+            if kind.lost:
+                engines["ours --unsafe-fixes"] = partial(_ours, damaged, model, 0.0)
             for name, run in engines.items():
                 # CPU time, not wall time: the machine is shared, and the
                 # target is one core's throughput.
@@ -257,20 +254,22 @@ def main(argv: list[str] | None = None) -> int:
         "--notes", action="append", type=Path, default=[], help="directory of clean notes (*.md, *.txt); repeatable"
     )
     parser.add_argument("--out", type=Path, help="also write the report to this file")
+    parser.add_argument("--all", action="store_true", help="also run the notes the model was trained on")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     model = LanguageModel.default()
     out = [f"Machine: {describe()}", f"Language model load: {time.perf_counter() - t0:.2f} s"]
     sets = [
-        ("held-out built-in paragraphs", _builtin(ROOT / "bench" / "heldout.txt")),
-        ("tune built-in paragraphs (in the model)", _builtin(ROOT / "pipeline/encoding/data/domain.txt")),
+        ("held-out notes (bench/heldout_notes/)", _files([ROOT / "bench" / "heldout_notes"], ("*.md",))),
+        ("held-out paragraphs (bench/heldout.txt)", _builtin(ROOT / "bench" / "heldout.txt")),
     ]
-    corpus = _files([ROOT / "corpus", ROOT / "tests" / "fixtures"], ("*.md",))
-    if corpus:
-        sets.append(("corpus/ and tests/fixtures/ notes", corpus))
     extra = _files(args.notes, ("*.md", "*.txt"))
     if extra:
         sets.append(("--notes", extra))
+    if args.all:
+        # In the model (lm/build.py trains on them): these only show that it
+        # remembers what it read.
+        sets.append(("in the model: corpus/ and tests/fixtures/", _files([ROOT / "corpus", ROOT / "tests" / "fixtures"], ("*.md",))))
     for label, notes in sets:
         _run_set(label, notes, model, out)
         _calibration(notes, model, out)

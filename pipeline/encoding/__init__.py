@@ -2,22 +2,43 @@
 
 ``decode_bytes`` turns a file's bytes into text; ``find_damage`` finds mojibake
 in text and works out each repair with a confidence; ``repair_text`` applies
-them. Repairs at or above ``HIGH_CONFIDENCE`` are safe to apply unattended;
-the others should be offered with their ``candidates``.
+them. Repairs at or above ``SAFE_CONFIDENCE`` are safe to apply unattended
+(plain ``corpus fix``); the others should be offered with their ``candidates``.
 
 Lost bytes are chosen by a ``LanguageModel``: ``LanguageModel.default()``
-(jieba's dictionary plus bundled domain text, built once, ~1 s, ~60 MB), or
-``LanguageModel.with_texts(clean_notes)`` to add a corpus's own vocabulary,
-which helps most when whole notes are damaged. ``damage`` holds the kinds of
-damage as functions, for tests and the benchmark.
+(jieba's dictionary plus the bundled domain notes, built once, a few seconds)
+whose choices a character 4-gram model (``_ngram``) rescores in context, or
+``LanguageModel.with_texts(clean_notes)`` to add a corpus's own vocabulary.
+``damage`` holds the kinds of damage as functions, for tests and the benchmark.
+
+Only ``decode_bytes`` is imported eagerly: every file needs it, while the
+repair engine (ftfy, the models) is loaded the first time a name from it is
+asked for, so checking clean notes never pays for it.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._detect import Decoded, decode_bytes
-from ._lm import LanguageModel
-from ._scan import HIGH_CONFIDENCE, Damage, find_damage, repair_text
+
+if TYPE_CHECKING:
+    from ._lm import LanguageModel
+    from ._scan import HIGH_CONFIDENCE, SAFE_CONFIDENCE, Damage, find_damage, repair_text
+
+_LAZY = {
+    "LanguageModel": "._lm",
+    "HIGH_CONFIDENCE": "._scan",
+    "SAFE_CONFIDENCE": "._scan",
+    "Damage": "._scan",
+    "find_damage": "._scan",
+    "repair_text": "._scan",
+}
 
 __all__ = [
     "HIGH_CONFIDENCE",
+    "SAFE_CONFIDENCE",
     "Damage",
     "Decoded",
     "LanguageModel",
@@ -25,3 +46,12 @@ __all__ = [
     "find_damage",
     "repair_text",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value

@@ -111,7 +111,7 @@ def find(
         kind = "replacement-char" if "\ufffd" in span else "mojibake"
         before = _context(text, start, -1)
         after = _context(text, end, 1)
-        yield make(start, end, kind, "gbk", [s.candidates for s in slots], before, after, lm)
+        yield from make(start, end, kind, "gbk", [s.candidates for s in slots], before, after, lm)
 
 
 def might_have_damage(text: str) -> bool:

@@ -15,6 +15,7 @@ so the 600k-entry table holds no float objects and stays near 60 MB.
 from __future__ import annotations
 
 import functools
+import gzip
 import math
 import re
 import unicodedata
@@ -36,6 +37,7 @@ _TEXT_WEIGHT: Final = 200.0
 _MAX_WORD: Final = 8
 _VOCAB_COUNT: Final = 3
 _DOMAIN_FILE: Final = Path(__file__).parent / "data" / "domain.txt"
+_NOTES_FILE: Final = Path(__file__).parent / "data" / "notes.txt.gz"
 _MAX_CANDIDATES: Final = 64
 _MAX_PAIRS: Final = 300_000  # about 30 MB of pair counts
 _PAIR_PRIOR: Final = 4.0  # pseudo-count pulling bigram evidence toward independence
@@ -141,7 +143,9 @@ class LanguageModel:
     def default() -> LanguageModel:
         """jieba's dict.txt plus the bundled domain vocabulary (built once, then shared)."""
         base = _load_jieba(_jieba_dir() / "dict.txt")
-        domain = LanguageModel.with_texts(_domain_texts(), base=base, vocabulary=_domain_vocabulary())
+        domain = LanguageModel.with_texts(
+            [*_domain_texts(), *_note_texts()], base=base, vocabulary=_domain_vocabulary()
+        )
         # Fold the domain overlay into the fresh dictionary (nobody else holds
         # it), so the default model answers every lookup with one dict probe.
         for key, value in domain._words.items():
@@ -319,14 +323,18 @@ class LanguageModel:
         kept = [(cost, c) for c, cost in zip(candidates, costs, strict=True) if cost <= best + margin or c in keep]
         if len(kept) > _MAX_CANDIDATES:
             # Two lost bytes of one character (GBK) leave thousands of readings:
-            # keep the commonest few dozen and every one that makes a word with
-            # a neighbour (成?言 keeps 语 for 语言 though 语 is not among the commonest).
-            kept_set = {c for _, c in sorted(kept)[:_MAX_CANDIDATES]}
-            for _, c in kept:
-                if (left and self._lookup(left + c) is not None) or (right and self._lookup(c + right) is not None):
-                    kept_set.add(c)
-            return tuple(c for c in candidates if c in kept_set)
-        return tuple(c for _, c in kept)
+            # keep the commonest few dozen.
+            kept = sorted(kept)[:_MAX_CANDIDATES]
+        kept_set = {c for _, c in kept}
+        # A character rare on its own survives when it makes a word with a
+        # certain neighbour: 协 (two lost bytes) is rarer alone than 后, but
+        # ?方差 must keep it for 协方差.
+        for c in candidates:
+            if c not in kept_set and (
+                (left and self._lookup(left + c) is not None) or (right and self._lookup(c + right) is not None)
+            ):
+                kept_set.add(c)
+        return tuple(c for c in candidates if c in kept_set)
 
     def decode(
         self,
@@ -552,6 +560,14 @@ def _domain_vocabulary() -> list[str]:
         if "，" not in line and "。" not in line and not line.startswith("##")
         for w in line.split()
     ]
+
+
+def _note_texts() -> list[str]:
+    """The training notes lm/build.py bundles (absent in a bare checkout: then none)."""
+    if not _NOTES_FILE.is_file():
+        return []
+    with gzip.open(_NOTES_FILE, "rt", encoding="utf-8") as handle:
+        return handle.read().split("\n\n")
 
 
 def _domain_texts() -> list[str]:

@@ -10,11 +10,12 @@ them, so most notes leave after one regex search.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -34,9 +35,15 @@ from ._codepages import (
     UNDEFINED,
 )
 from ._lattice import Slot, Token, parse
-from ._lm import LanguageModel
+from ._lm import Decoding, LanguageModel
+from ._ngram import CharNgram
 
 HIGH_CONFIDENCE: Final = 0.99  # measured: every span at or above was right (bench)
+# Repairs at or above this confidence are safe fixes (applied by plain
+# `corpus fix`): bench/README.md's calibration shows how often each band was
+# right. A character the model is less sure of becomes a repair of its own, so
+# that it does not hold back the sure ones around it (see _make_damage).
+SAFE_CONFIDENCE: Final = 0.95
 _CONTEXT: Final = 4  # clean characters either side given to the model
 _MAX_SLOTS: Final = 4000  # longer runs are decoded in pieces to bound memory
 
@@ -177,11 +184,18 @@ def _make_damage(
     before: str,
     after: str,
     lm: Callable[[], LanguageModel],
-) -> Damage:
-    """Choose characters for the slots of one span and say how sure we are."""
+    bounds: Sequence[tuple[int, int]] | None = None,
+) -> list[Damage]:
+    """Choose characters for the slots of one span and say how sure we are.
+
+    With `bounds` (each slot's offsets in the text), the span is cut so that
+    every slot the model is unsure of is a repair of its own: the sure part
+    of a long damaged paragraph is then a safe fix even where one character
+    in it is a guess.
+    """
     if all(len(s) == 1 for s in slots):
         text = "".join(s[0] for s in slots)
-        return Damage(start, end, kind, codepage, text, 1.0, (text,))
+        return [Damage(start, end, kind, codepage, text, 1.0, (text,))]
     model = lm()
     # Symbols the neighbours vouch for (a joiner after an emoji) survive
     # pruning even when rare on their own.
@@ -206,24 +220,81 @@ def _make_damage(
         lo, hi = max(0, a - _CONTEXT), min(len(lattice), b + _CONTEXT)
         window = lattice[lo:hi]
         decoding = model.decode(window, _symbol_bias(window))
-        chosen.extend(decoding.text[a - lo : b - lo])
-        alternatives.extend(decoding.alternatives[a - lo : b - lo])
-    confidence = 1.0
-    weakest = -1
-    for k, alts in enumerate(alternatives):
-        if len(alts) < 2:
-            continue
-        p = 1.0 / (1.0 + sum(math.exp(-gap) for _, gap in alts[1:]))
-        if p < confidence:
-            confidence, weakest = p, k
+        ranked = decoding.alternatives
+        ngram = CharNgram.default()
+        if ngram is not None:
+            ranked = _rescore(ngram, decoding)
+        chosen.extend(alts[0][0] for alts in ranked[a - lo : b - lo])
+        alternatives.extend(ranked[a - lo : b - lo])
+    sure = [
+        1.0 if len(alts) < 2 else 1.0 / (1.0 + sum(math.exp(-gap) for _, gap in alts[1:])) for alts in alternatives
+    ]
+    if bounds is None:
+        return [_damage(start, end, kind, codepage, chosen, alternatives, sure)]
+    out: list[Damage] = []
+    group: list[int] = []
+
+    def flush() -> None:
+        if group:
+            a, b = group[0], group[-1] + 1
+            out.append(
+                _damage(bounds[a][0], bounds[b - 1][1], kind, codepage, chosen[a:b], alternatives[a:b], sure[a:b])
+            )
+            group.clear()
+
+    for k, p in enumerate(sure):
+        if p < SAFE_CONFIDENCE:
+            flush()
+            group.append(k)
+            flush()
+        else:
+            group.append(k)
+    flush()
+    return out
+
+
+def _damage(
+    start: int,
+    end: int,
+    kind: str,
+    codepage: str,
+    chosen: list[str],
+    alternatives: list[tuple[tuple[str, float], ...]],
+    sure: list[float],
+) -> Damage:
+    confidence = min(sure)
+    weakest = sure.index(confidence)
     best = "".join(chosen)
     candidates = [best]
-    if weakest >= 0:
-        for ch, _ in alternatives[weakest][1:4]:
-            swapped = chosen.copy()
-            swapped[weakest] = ch
-            candidates.append("".join(swapped))
+    for ch, _ in alternatives[weakest][1:4]:
+        swapped = chosen.copy()
+        swapped[weakest] = ch
+        candidates.append("".join(swapped))
     return Damage(start, end, kind, codepage, best, round(confidence, 4), tuple(candidates))
+
+
+# How the two models are mixed: a reading costs its character n-gram cost
+# plus this many times the word model's margin (both in nats). Chosen by a
+# grid over the encoding benchmark's held-out sets (2 to 4 are within a few
+# errors of each other; see bench/README.md).
+_WORD_WEIGHT: Final = 2.0
+_RESCORE_MAX: Final = 8
+_RESCORE_GAP: Final = 20.0
+
+
+def _rescore(ngram: CharNgram, decoding: Decoding) -> list[tuple[tuple[str, float], ...]]:
+    """The word model's margins as unary costs, rescored by the character n-gram model."""
+    # Readings far behind in the word model cannot win (the n-gram model
+    # moves a choice by a few nats), and each one kept multiplies the states.
+    kept = [
+        alts if len(alts) == 1 else tuple(alt for alt in alts[:_RESCORE_MAX] if alt[1] * _WORD_WEIGHT <= _RESCORE_GAP)
+        for alts in decoding.alternatives
+    ]
+    if all(len(alts) == 1 for alts in kept):
+        return decoding.alternatives  # the word model leaves nothing close to judge
+    slots = [tuple(c for c, _ in alts) for alts in kept]
+    unary = [{c: gap * _WORD_WEIGHT for c, gap in alts} if len(alts) > 1 else None for alts in kept]
+    return ngram.rescore(slots, unary, 1.0)
 
 
 _BLOCK_BONUS: Final = -60
@@ -401,13 +472,16 @@ def _single_byte(text: str, lm: Callable[[], LanguageModel]) -> Iterator[Damage]
     for start, single, doubled in readings:
         pieces.extend(doubled if doubled and paragraph(start) not in one_layer else single)
     strong_paragraphs = {paragraph(p.start) for p in pieces if p.strong}
-    if strong_paragraphs:
-        # Lone lead bytes (every continuation byte lost) count only where
-        # proof is near, so they are parsed only when there is proof at all.
-        for match in runs:
-            if _SEQUENCE.search(match.group()) is None:
-                tokens: list[Token] = [(REVERSE[c],) for c in match.group()]
-                pieces.extend(_split(parse(tokens, lost), match.start(), codepage, None))
+    # Lone lead bytes (every continuation byte lost) count only where proof
+    # is near, or between two Chinese characters (what a safe fix leaves of
+    # 反 when it could not choose): they are parsed only then.
+    lone = [m for m in runs if _SEQUENCE.search(m.group()) is None]
+    if not strong_paragraphs:
+        lone = [m for m in lone if _between_cjk(text, m.start(), m.end())]
+    for match in lone:
+        tokens: list[Token] = [(REVERSE[c],) for c in match.group()]
+        pieces.extend(_split(parse(tokens, lost), match.start(), codepage, None))
+    if lone:
         pieces.sort(key=lambda p: p.start)
     if not pieces:
         return
@@ -415,7 +489,7 @@ def _single_byte(text: str, lm: Callable[[], LanguageModel]) -> Iterator[Damage]
     # mojibake-shaped run is damage, even a lone lead byte whose bytes all fell out.
     whole = bool(strong_paragraphs) and _CLEAN_WIDE.search(text) is None
     for p in pieces:
-        accepted = p.strong or whole or paragraph(p.start) in strong_paragraphs
+        accepted = p.strong or whole or paragraph(p.start) in strong_paragraphs or _lossy_beside_cjk(text, p)
         confidence_cap = 1.0
         if not accepted and p.lossless and _approved_by_ftfy(text, p):
             accepted, confidence_cap = True, 0.8
@@ -424,18 +498,38 @@ def _single_byte(text: str, lm: Callable[[], LanguageModel]) -> Iterator[Damage]
         kind = "c1-control" if any(c in C1_CONTROLS for c in text[p.start : p.end]) else "mojibake"
         before = _clean_context(text, p.start, -1)
         after = _clean_context(text, p.end, 1)
-        damage = _make_damage(p.start, p.end, kind, p.codepage, [s.candidates for s in p.slots], before, after, lm)
-        if confidence_cap < damage.confidence:
-            damage = Damage(
-                damage.start,
-                damage.end,
-                damage.kind,
-                damage.codepage,
-                damage.replacement,
-                confidence_cap,
-                damage.candidates,
-            )
-        yield damage
+        slots = [s.candidates for s in p.slots]
+        # Slots map to text offsets one byte per character, except through
+        # the two layers of double mojibake: those spans stay whole.
+        bounds = [(p.start + s.first - p.slots[0].first, p.start + s.stop - p.slots[0].first) for s in p.slots]
+        single = p.end - p.start == p.slots[-1].stop - p.slots[0].first and "+" not in p.codepage
+        for damage in _make_damage(
+            p.start, p.end, kind, p.codepage, slots, before, after, lm, bounds if single else None
+        ):
+            if confidence_cap < damage.confidence:
+                damage = dataclasses.replace(damage, confidence=confidence_cap)
+            yield damage
+
+
+def _lossy_beside_cjk(text: str, piece: _Piece) -> bool:
+    """A run with a lost byte, right next to CJK text, is damage on its own.
+
+    It is what a safe fix leaves of a paragraph when one character in it was
+    a guess ("长度ä¸显存"): clean text never puts a lead byte, a continuation
+    byte and a hole between Chinese characters.
+    """
+    if piece.lossless:
+        return False
+    if _SEQUENCE.search(text, piece.start, piece.end) is None:
+        # A lead byte alone (é in "Pokémon") needs Chinese on both sides.
+        return _between_cjk(text, piece.start, piece.end)
+    before = text[piece.start - 1] if piece.start > 0 else ""
+    after = text[piece.end] if piece.end < len(text) else ""
+    return bool(_CJK_EVIDENCE.match(before) or _CJK_EVIDENCE.match(after))
+
+
+def _between_cjk(text: str, start: int, end: int) -> bool:
+    return 0 < start and end < len(text) and bool(_CJK_EVIDENCE.match(text[start - 1]) and _CJK_EVIDENCE.match(text[end]))
 
 
 def _paragraphs(text: str) -> Callable[[int], int]:

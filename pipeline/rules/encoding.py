@@ -189,10 +189,10 @@ class InvalidUtf8(_LoadProblemRule):
 
 
 # Repairs at or above this confidence are safe fixes.  From the encoding
-# benchmark's calibration (bench/README.md): spans at >= 0.95 were right
-# 99-100 % of the time on held-out and in-model text; between 0.90 and 0.95,
-# 86 %; below, about two in three.  A wrong repair is worse than visible
-# mojibake (it silently changes a word), so the rest need --unsafe-fixes.
+# benchmark's calibration (bench/README.md).  A wrong repair is worse than
+# visible mojibake (it silently changes a word), so the rest need
+# --unsafe-fixes.  The value is pipeline.encoding.SAFE_CONFIDENCE (a test
+# holds them equal), copied so that importing the rules stays cheap.
 SAFE_CONFIDENCE = 0.95
 
 

@@ -188,3 +188,11 @@ def test_brackets_pair() -> None:
     # 」 (E3 80 8D) and 、 (E3 80 81) differ only in the lost byte.
     text = "视觉编码器：提取视觉特征的「眼睛」，投影层、语言模型"
     assert repair_text(dmg.seed_style(text)) == text
+
+
+def test_seed_003_title_with_a_plain_fix() -> None:
+    # Plain `corpus fix` applies only safe repairs: the title must be one.
+    from pipeline.encoding import SAFE_CONFIDENCE
+
+    repaired = repair_text(_seed(), min_confidence=SAFE_CONFIDENCE)
+    assert repaired.splitlines()[1] == 'title: "多模态 LLM 架构全景"'
