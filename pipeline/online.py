@@ -12,19 +12,13 @@ run, so fixing it (or the site coming back) shows at once.
 from __future__ import annotations
 
 import difflib
-import email.utils
-import http.client
+import functools
 import json
 import os
 import re
-import socket
-import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,6 +109,8 @@ class UrlResult:
 
     def describe(self) -> str:
         if self.status is not None:
+            import http.client
+
             reason = http.client.responses.get(self.status, "")
             return f"answered {self.status}{(' ' + reason) if reason else ''}"
         return self.error or "failed"
@@ -174,6 +170,8 @@ class LinkCache:
             if not ignore.exists():  # the cache never belongs in version control
                 ignore.write_text("# Created by corpus: nothing here belongs in version control.\n*\n",
                                   encoding="ascii")
+            import tempfile
+
             fd, tmp = tempfile.mkstemp(prefix=".links.", suffix=".tmp", dir=self.path.parent)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -206,17 +204,22 @@ def _read_cache(path: Path) -> dict[str, dict[str, Any]]:
 # ---------------------------------------------------------------------- network
 
 
-class _NoRedirectBody(urllib.request.HTTPRedirectHandler):
-    """Follow redirects, keeping HEAD as HEAD (older Pythons turned it into GET)."""
+# The network modules load on first use: an offline check (the default)
+# never needs them, and they cost a pre-commit run ~15 ms of imports.
+@functools.cache
+def _opener() -> Any:
+    import urllib.request
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        new = super().redirect_request(req, fp, code, msg, headers, newurl)
-        if new is not None and req.get_method() == "HEAD":
-            new.method = "HEAD"
-        return new
+    class NoRedirectBody(urllib.request.HTTPRedirectHandler):
+        """Follow redirects, keeping HEAD as HEAD (older Pythons turned it into GET)."""
 
+        def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+            new = super().redirect_request(req, fp, code, msg, headers, newurl)
+            if new is not None and req.get_method() == "HEAD":
+                new.method = "HEAD"
+            return new
 
-_OPENER = urllib.request.build_opener(_NoRedirectBody())
+    return urllib.request.build_opener(NoRedirectBody())
 
 
 def _retry_after(value: str | None, now: float) -> float | None:
@@ -225,6 +228,8 @@ def _retry_after(value: str | None, now: float) -> float | None:
     value = value.strip()
     if value.isdigit():
         return float(value)
+    import email.utils
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -234,9 +239,14 @@ def _retry_after(value: str | None, now: float) -> float | None:
 
 def _request(url: str, method: str, timeout: float) -> tuple[int | None, str, str | None]:
     """(status, error, Retry-After header) of one request."""
+    import http.client
+    import socket
+    import urllib.error
+    import urllib.request
+
     req = urllib.request.Request(url, method=method, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
     try:
-        with _OPENER.open(req, timeout=timeout) as resp:
+        with _opener().open(req, timeout=timeout) as resp:
             if method == "GET":
                 resp.read(1024)  # enough to know the body starts; never download it all
             return resp.status, "", None
@@ -304,6 +314,8 @@ class OnlineChecker:
             else:
                 todo.append(url)
         if todo:
+            from concurrent.futures import ThreadPoolExecutor
+
             workers = max(1, min(self.options.concurrency, len(todo)))
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corpus-link") as pool:
                 for url, result in zip(todo, pool.map(lambda u: self._check(u, self.options), todo), strict=True):

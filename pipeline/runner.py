@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -320,6 +318,10 @@ class Checker:
         if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD:
             items = [(sf.abspath, sf.rel, data, self._doc_type(sf)) for sf, data, _ in todo]
             chunk = max(1, min(64, len(items) // (jobs * 8) or 1))
+            # Loaded here: a pre-commit run on a few files never starts a pool.
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
             ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
             with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                                      initargs=(self.config, self.select, self.ignore)) as pool:
