@@ -120,9 +120,21 @@ def might_have_damage(text: str) -> bool:
 
 
 def _find_pieces(text: str) -> Iterator[tuple[int, int, list[Slot], bool]]:
-    if _LEAD.search(text) is None:
+    lead = _LEAD.search(text)
+    if lead is None:
         return
-    for match in _run_pattern().finditer(text):
+    # Runs never cross a line, and clean Chinese is full of characters GBK
+    # could have made: only the lines holding a lead character are scanned
+    # (one 浏 in a clean note used to cost a scan of every run in it).
+    matches: list[re.Match[str]] = []
+    pattern = _run_pattern()
+    while lead is not None:
+        line_start = text.rfind("\n", 0, lead.start()) + 1
+        line_end = text.find("\n", lead.end())
+        line_end = len(text) if line_end < 0 else line_end
+        matches.extend(pattern.finditer(text, line_start, line_end))
+        lead = _LEAD.search(text, line_end)
+    for match in matches:
         run = match.group()
         if _LEAD.search(run) is None:
             continue
