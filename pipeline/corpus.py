@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -36,12 +38,20 @@ class DiscoveryProblem:
     finding: Finding
 
 
+_RECENT = 512  # unpacked light documents kept at once
+
+
 class Corpus:
     def __init__(self, config: Config):
         self.config = config
         self.root = config.root
         self._loaded: dict[str, Loaded] = {}
         self._lazy: dict[str, tuple[str, object]] = {}
+        # Light documents of checked notes, pickled: ~6 KB each instead of
+        # ~35 KB of objects, so a 10k-note run keeps its memory. The few in
+        # use are kept unpacked in a small most-recently-used table.
+        self._packed: dict[str, tuple[str, bytes]] = {}
+        self._recent: OrderedDict[str, Loaded] = OrderedDict()
         self._files: list[str] | None = None
         self._dirs: set[str] | None = None
 
@@ -93,15 +103,30 @@ class Corpus:
     # ---------------------------------------------------------------- documents
     def load(self, rel: str) -> Loaded:
         loaded = self._loaded.get(rel)
-        if loaded is None and rel in self._lazy:
-            digest, cache = self._lazy.pop(rel)
+        if loaded is not None:
+            return loaded
+        loaded = self._recent.get(rel)
+        if loaded is not None:
+            self._recent.move_to_end(rel)
+            return loaded
+        packed = self._packed.get(rel)
+        if packed is not None:
+            digest, blob = packed
+            return self._keep(Loaded(self.root / rel, rel, None, pickle.loads(blob), (), digest))
+        if rel in self._lazy:
+            digest, cache = self._lazy[rel]
             light = cache.get_doc(digest)  # type: ignore[attr-defined]
             if light is not None:
-                loaded = Loaded(self.root / rel, rel, None, light, (), digest)
-                self._loaded[rel] = loaded
-        if loaded is None:
-            loaded = self._read(rel)
-            self._loaded[rel] = loaded
+                return self._keep(Loaded(self.root / rel, rel, None, light, (), digest))
+            del self._lazy[rel]
+        loaded = self._read(rel)
+        self._loaded[rel] = loaded
+        return loaded
+
+    def _keep(self, loaded: Loaded) -> Loaded:
+        self._recent[loaded.rel] = loaded
+        if len(self._recent) > _RECENT:
+            self._recent.popitem(last=False)
         return loaded
 
     def _read(self, rel: str) -> Loaded:
@@ -157,7 +182,9 @@ class Corpus:
 
     def install(self, rel: str, document: Document, digest: str) -> None:
         """Use an already-parsed (light) document for ``rel`` instead of reading it."""
-        self._loaded[rel] = Loaded(self.root / rel, rel, None, document, (), digest)
+        self._loaded.pop(rel, None)
+        self._recent.pop(rel, None)
+        self._packed[rel] = (digest, pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL))
 
     def remember(self, loaded: Loaded) -> None:
         """Share a document the runner already parsed."""

@@ -246,6 +246,7 @@ class Checker:
             else:
                 todo.append((sf, data, digest))
         fresh: dict[str, NoteResult] = {}
+        installed: set[str] = set()
         for note in self._run_local(todo, progress):
             fresh[note.rel] = note
             if cache is not None and note.light is not None:
@@ -258,6 +259,9 @@ class Checker:
         for rel, note in fresh.items():
             if note.light is not None and self.corpus.is_file(rel):
                 self.corpus.install(rel, note.light, note.digest)
+                # The corpus holds it packed from now on; asked for again below.
+                fresh[rel] = replace(note, light=None)
+                installed.add(rel)
         for rel, (digest, _meta) in cached.items():
             if self.corpus.is_file(rel):
                 self.corpus.install_lazy(rel, digest, cache)
@@ -288,7 +292,8 @@ class Checker:
                         cache.put(digest, replace(meta, fingerprint=fingerprint, final=final))
             else:
                 note = fresh[rel]
-                final = self._finish(note.light, note.local) if note.light is not None else note.local
+                light = self.corpus.document(rel) if rel in installed else note.light
+                final = self._finish(light, note.local) if light is not None else note.local
                 if cache is not None:
                     cache.put(note.digest, NoteMeta(rel, note.local, note.summary,
                                                     fingerprint if covers_root else "", final if covers_root else ()))

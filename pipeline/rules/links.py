@@ -836,11 +836,12 @@ class OrphanNote(CorpusRule):
 
     def check_corpus(self, ctx: Context) -> Iterator[tuple[str, Finding]]:
         index = link_index(ctx)
-        docs = list(ctx.corpus.documents())
+        # Two passes over the documents rather than a list of them: a list
+        # would hold every note's light document at once.
         inbound: set[str] = set()
-        for doc in docs:
+        for doc in ctx.corpus.documents():
             inbound |= index.outgoing(doc)
-        for doc in docs:
+        for doc in ctx.corpus.documents():
             if doc.doc_type != "note" or posixpath.basename(doc.path) == "README.md" or doc.path in inbound:
                 continue
             folder = posixpath.dirname(doc.path)
