@@ -123,6 +123,15 @@ class Corpus:
         self._loaded[rel] = loaded
         return loaded
 
+    def digest(self, rel: str) -> str:
+        """The content hash of ``rel`` as loaded, without unpacking its document."""
+        packed = self._packed.get(rel)
+        if packed is not None and rel not in self._loaded:
+            return packed[0]
+        if rel in self._lazy and rel not in self._loaded:
+            return self._lazy[rel][0]
+        return self.load(rel).digest
+
     def _keep(self, loaded: Loaded) -> Loaded:
         self._recent[loaded.rel] = loaded
         if len(self._recent) > _RECENT:
@@ -182,8 +191,13 @@ class Corpus:
 
     def install(self, rel: str, document: Document, digest: str) -> None:
         """Use an already-parsed (light) document for ``rel`` instead of reading it."""
-        self._loaded.pop(rel, None)
         self._recent.pop(rel, None)
+        if document.doc_type == "index":
+            # Index READMEs stay whole and unpacked: they are few, large (their
+            # tokens are kept) and read by every index rule.
+            self._loaded[rel] = Loaded(self.root / rel, rel, None, document, (), digest)
+            return
+        self._loaded.pop(rel, None)
         self._packed[rel] = (digest, pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL))
 
     def remember(self, loaded: Loaded) -> None:

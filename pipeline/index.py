@@ -530,7 +530,7 @@ def build_model(corpus: Corpus) -> Model:
 def fingerprint(corpus: Corpus, rels: Iterable[str]) -> tuple[str, ...]:
     """Changes whenever one of the files ``rels`` changes (as the corpus has
     loaded it): the key under which derived data is memoised."""
-    return tuple(corpus.load(rel).digest for rel in rels)
+    return tuple(corpus.digest(rel) for rel in rels)
 
 
 def notes_and_index(corpus: Corpus, rels: Iterable[str]) -> tuple[list[Note], list[IndexFile]]:
