@@ -53,7 +53,7 @@ _LEAD: Final = re.compile(f"[{re.escape(LEAD_CHARS)}]")
 _PREFILTER: Final = re.compile(f"[{re.escape(LEAD_CHARS)}\u0080-\u009f\ufffd{_gbk.LEAD_CLASS}]")
 _CLEAN_WIDE: Final = re.compile(f"[^\x00-\x7f{_REV_CLASS}]")
 _PARAGRAPH_BREAK: Final = re.compile(r"\n[ \t]*\n")
-_CJK_EVIDENCE: Final = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")  # = _CJK_CLASS
+_CJK_EVIDENCE: Final = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 _LEFTOVER: Final = re.compile("[\ufffd\u0080-\u009f]+")
 _CONTINUATION_CLASS: Final = "".join(re.escape(c) for c, b in sorted(REVERSE.items()) if 0x80 <= b < 0xC0)
 _SEQUENCE: Final = re.compile(f"[{re.escape(LEAD_CHARS)}][{_CONTINUATION_CLASS}]")
