@@ -567,7 +567,7 @@ def _note_texts() -> list[str]:
     if not _NOTES_FILE.is_file():
         return []
     with gzip.open(_NOTES_FILE, "rt", encoding="utf-8") as handle:
-        return handle.read().split("\n\n")
+        return [handle.read()]
 
 
 def _domain_texts() -> list[str]:

@@ -134,12 +134,11 @@ class CharNgram:
         self,
         slots: Sequence[Sequence[str]],
         unary: Sequence[dict[str, float] | None],
-        weight: float,
     ) -> list[tuple[tuple[str, float], ...]]:
         """Best reading of the lattice, and every candidate's margin behind it.
 
         `unary[k]` gives, for an ambiguous slot, each candidate's cost from the
-        word model (nats); the n-gram cost is scaled by `weight`. Returns, per
+        word model (nats), added to the n-gram cost. Returns, per
         slot, (candidate, extra nats over the best reading) cheapest first.
         """
         n = len(slots)
@@ -165,7 +164,7 @@ class CharNgram:
             table = unary[i]
             for state, base in fwd[i].items():
                 for char, tok in tokens[i]:
-                    new, step = self._step(state, tok, weight)
+                    new, step = self._step(state, tok)
                     new = new[-keep:]
                     if table:
                         step += table[char]
@@ -207,12 +206,12 @@ class CharNgram:
             out.append(tuple((c, t - best) for c, t in ranked))
         return out
 
-    def _step(self, state: str, tok: str, weight: float) -> tuple[str, float]:
+    def _step(self, state: str, tok: str) -> tuple[str, float]:
         if tok == LETTERS and state.endswith(LETTERS) or tok == " " and state.endswith(" "):
             return state, 0.0
         if tok == _NEUTRAL:
             return state + tok, 0.0
-        return state + tok, weight * self.cost(state, tok)
+        return state + tok, self.cost(state, tok)
 
 
 def _escape(gram: str) -> str:

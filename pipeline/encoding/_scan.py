@@ -210,6 +210,7 @@ def _make_damage(
         for k, s in enumerate(slots)
     ]
     lattice = [(c,) for c in before] + slots + [(c,) for c in after]
+    ngram = CharNgram.default()
     chosen: list[str] = []
     alternatives: list[tuple[tuple[str, float], ...]] = []
     # Long spans are decoded in overlapping windows: memory stays bounded and
@@ -221,7 +222,6 @@ def _make_damage(
         window = lattice[lo:hi]
         decoding = model.decode(window, _symbol_bias(window))
         ranked = decoding.alternatives
-        ngram = CharNgram.default()
         if ngram is not None:
             ranked = _rescore(ngram, decoding)
         chosen.extend(alts[0][0] for alts in ranked[a - lo : b - lo])
@@ -308,7 +308,7 @@ def _rescore(ngram: CharNgram, decoding: Decoding) -> list[tuple[tuple[str, floa
         return decoding.alternatives  # the word model leaves nothing close to judge
     slots = [tuple(c for c, _ in alts) for alts in kept]
     unary = [{c: gap * _WORD_WEIGHT for c, gap in alts} if len(alts) > 1 else None for alts in kept]
-    return ngram.rescore(slots, unary, 1.0)
+    return ngram.rescore(slots, unary)
 
 
 _BLOCK_BONUS: Final = -60
@@ -486,13 +486,13 @@ def _single_byte(text: str, lm: Callable[[], LanguageModel]) -> Iterator[Damage]
     for start, single, doubled in readings:
         pieces.extend(doubled if doubled and paragraph(start) not in one_layer else single)
     strong_paragraphs = {paragraph(p.start) for p in pieces if p.strong}
-    # Lone lead bytes (every continuation byte lost) count only where proof
-    # is near, so they are parsed only when there is proof at all.
-    lone = [m for m in runs if _SEQUENCE.search(m.group()) is None] if strong_paragraphs else []
-    for match in lone:
-        tokens: list[Token] = [(REVERSE[c],) for c in match.group()]
-        pieces.extend(_split(parse(tokens, lost), match.start(), codepage, None))
-    if lone:
+    if strong_paragraphs:
+        # Lone lead bytes (every continuation byte lost) count only where
+        # proof is near, so they are parsed only when there is proof at all.
+        for match in runs:
+            if _SEQUENCE.search(match.group()) is None:
+                tokens: list[Token] = [(REVERSE[c],) for c in match.group()]
+                pieces.extend(_split(parse(tokens, lost), match.start(), codepage, None))
         pieces.sort(key=lambda p: p.start)
     if not pieces:
         return
@@ -536,11 +536,10 @@ def _lossy_beside_cjk(text: str, piece: _Piece) -> bool:
     """
     if piece.lossless:
         return False
-    before = text[piece.start - 1] if piece.start > 0 else ""
-    after = text[piece.end] if piece.end < len(text) else ""
+    before, after = _neighbours(text, piece)
     if before.isascii() and before.isalpha():
         return False  # the end of a Latin word
-    if before == "`" or after == "`":
+    if "`" in (before, after):
         return False  # mojibake shown in code, as a note about encodings does
     if _SEQUENCE.search(text, piece.start, piece.end) is None:
         return False  # a lead byte alone: é in "Pokémon" (see _make_damage)
@@ -556,6 +555,13 @@ def _lossy_beside_cjk(text: str, piece: _Piece) -> bool:
     line_end = text.find("\n", piece.end)
     line_end = len(text) if line_end < 0 else line_end
     return bool(_CJK_EVIDENCE.search(text, line_start, piece.start) or _CJK_EVIDENCE.search(text, piece.end, line_end))
+
+
+def _neighbours(text: str, piece: _Piece) -> tuple[str, str]:
+    """The characters just before and just after a piece ("" at either end of the text)."""
+    before = text[piece.start - 1] if piece.start > 0 else ""
+    after = text[piece.end] if piece.end < len(text) else ""
+    return before, after
 
 
 def _paragraphs(text: str) -> Callable[[int], int]:
@@ -583,9 +589,8 @@ def _approved_by_ftfy(text: str, piece: _Piece) -> bool:
     "cafÃ©" (damage) from "Ã" in prose about encodings; a run in backticks
     is someone showing mojibake in code, not suffering it.
     """
-    before = text[piece.start - 1] if piece.start > 0 else ""
-    after = text[piece.end] if piece.end < len(text) else ""
-    if before == "`" or after == "`":
+    before, after = _neighbours(text, piece)
+    if "`" in (before, after):
         return False
     span = text[piece.start : piece.end]
     ours = "".join(s.candidates[0] for s in piece.slots)

@@ -33,7 +33,7 @@ def test_rescore_follows_context() -> None:
     model = _tiny()
     slots = [("长",), ("度",), ("不", "与"), ("显",), ("存",)]
     unary = [None, None, {"不": 0.0, "与": 0.5}, None, None]  # the word model leans the wrong way
-    ranked = model.rescore(slots, unary, 1.0)
+    ranked = model.rescore(slots, unary)
     assert ranked[2][0][0] == "与"
     assert ranked[2][0][1] == 0.0
     assert ranked[2][1][1] > 0.0
@@ -43,7 +43,7 @@ def test_rescore_follows_context() -> None:
 def test_symbols_are_left_to_the_word_model() -> None:
     model = _tiny()
     # A joiner and a quote: the n-gram model must not pick between them.
-    ranked = model.rescore([("👨",), ("\u200d", "”"), ("👩",)], [None, {"\u200d": 0.0, "”": 2.0}, None], 1.0)
+    ranked = model.rescore([("👨",), ("\u200d", "”"), ("👩",)], [None, {"\u200d": 0.0, "”": 2.0}, None])
     assert ranked[1][0][0] == "\u200d"
 
 
