@@ -11,9 +11,10 @@ whose choices a character 4-gram model (``_ngram``) rescores in context, or
 ``LanguageModel.with_texts(clean_notes)`` to add a corpus's own vocabulary.
 ``damage`` holds the kinds of damage as functions, for tests and the benchmark.
 
-Only ``decode_bytes`` is imported eagerly: every file needs it, while the
-repair engine (ftfy, the models) is loaded the first time a name from it is
-asked for, so checking clean notes never pays for it.
+Only ``decode_bytes`` and ``might_be_damaged`` are imported eagerly: every
+file needs them, while the repair engine (ftfy, the models) is loaded the
+first time a name from it is asked for, so checking clean notes never pays
+for it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._detect import Decoded, decode_bytes
+from ._prefilter import might_be_damaged
 
 if TYPE_CHECKING:
     from ._lm import LanguageModel
@@ -44,6 +46,7 @@ __all__ = [
     "LanguageModel",
     "decode_bytes",
     "find_damage",
+    "might_be_damaged",
     "repair_text",
 ]
 

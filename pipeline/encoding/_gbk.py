@@ -14,16 +14,20 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 from ._lattice import Slot, Token, parse
+from ._prefilter import GBK_LEAD_CLASS
 
 if TYPE_CHECKING:
     from ._lm import LanguageModel
 
-_UTF8_LEADS: Final = (*range(0xE2, 0xEA), 0xEF, 0xF0)
 # Bytes a hole can stand for: continuation bytes, and the leads of CJK text.
 _HOLE: Final[Token] = (*range(0x80, 0xC0), *range(0xE2, 0xEA), 0xEF, 0xF0)
 
 
 _BEFORE_HOLE: Final = -1
+# A piece: start, end, slots, proof of damage on its own (None: a lone
+# two-byte character, proof only in a note damaged throughout), each slot's
+# offsets in the text.
+_Found = tuple[int, int, list[Slot], bool | None, list[tuple[int, int]]]
 
 
 @functools.cache
@@ -50,20 +54,7 @@ def _pairs(lead: int, trail: int) -> bool:
     return True
 
 
-def _lead_class() -> str:
-    # GBK characters whose two bytes are a UTF-8 lead and a continuation byte:
-    # every GBK mojibake run starts with one, clean Chinese almost never has them.
-    chars = []
-    for b1 in _UTF8_LEADS:
-        for b2 in range(0x80, 0xC0):
-            try:
-                chars.append(bytes((b1, b2)).decode("gbk"))
-            except UnicodeDecodeError:
-                continue
-    return "".join(re.escape(c) for c in sorted(set(chars)))
-
-
-LEAD_CLASS: Final = _lead_class()
+LEAD_CLASS: Final = GBK_LEAD_CLASS
 _LEAD: Final = re.compile(f"[{LEAD_CLASS}]")
 
 
@@ -101,17 +92,27 @@ def find(
     character (or one with a lost byte) counts only in a note that has proof.
     """
     found = list(_find_pieces(text))
-    strong = {paragraph(start) for start, _, _, is_strong in found if is_strong}
-    for start, end, slots, is_strong in found:
+    strong = {paragraph(start) for start, _, _, is_strong, _ in found if is_strong}
+    if not strong:
+        return
+    # Greek letters and Latin accents (π0, α, é) become one GBK character
+    # each, alone between ASCII characters, often on lines with no other
+    # damage (a reference list): they count in a note GBK damaged throughout.
+    throughout = 2 * len(strong) >= sum(1 for part in _PARAGRAPHS.split(text) if not part.isascii())
+    seen = {start for start, *_ in found}
+    found.extend(p for p in _two_byte_pieces(text) if p[0] not in seen)
+    for start, end, slots, is_strong, bounds in found:
         # Once the note shows GBK damage anywhere, a weaker piece is damage
         # too: clean text almost never re-encodes to valid UTF-8 through GBK.
-        if not is_strong and not strong:
+        if is_strong is None and not throughout and paragraph(start) not in strong:
             continue
         span = text[start:end]
         kind = "replacement-char" if "\ufffd" in span else "mojibake"
         before = _context(text, start, -1)
         after = _context(text, end, 1)
-        yield from make(start, end, kind, "gbk", [s.candidates for s in slots], before, after, lm)
+        # `bounds` lets a confident part of the span be applied without the
+        # characters the model is unsure of (cut only between GBK characters).
+        yield from make(start, end, kind, "gbk", [s.candidates for s in slots], before, after, lm, bounds)
 
 
 def might_have_damage(text: str) -> bool:
@@ -119,7 +120,7 @@ def might_have_damage(text: str) -> bool:
     return _LEAD.search(text) is not None
 
 
-def _find_pieces(text: str) -> Iterator[tuple[int, int, list[Slot], bool]]:
+def _find_pieces(text: str) -> Iterator[_Found]:
     lead = _LEAD.search(text)
     if lead is None:
         return
@@ -155,8 +156,36 @@ def _find_pieces(text: str) -> Iterator[tuple[int, int, list[Slot], bool]]:
             for byte in ch.encode("gbk"):
                 tokens.append((byte,))
                 owners.append((index, index + 1))
+        base = match.start()
         for first, stop, slots, strong in _pieces(parse(tokens, ()), owners):
-            yield match.start() + first, match.start() + stop, slots, strong
+            bounds = [(base + owners[s.first][0], base + owners[s.stop - 1][1]) for s in slots]
+            yield base + first, base + stop, slots, strong, bounds
+
+
+_PARAGRAPHS: Final = re.compile(r"\n[ \t]*\n")
+
+
+@functools.cache
+def _two_byte_pattern() -> re.Pattern[str]:
+    # GBK characters whose bytes are a whole two-byte UTF-8 character, each
+    # alone between ASCII characters (or line ends).
+    chars = []
+    for b1 in range(0xC2, 0xE0):
+        for b2 in range(0x80, 0xC0):
+            try:
+                chars.append(bytes((b1, b2)).decode("gbk"))
+            except UnicodeDecodeError:
+                continue
+    cls = "".join(re.escape(c) for c in sorted(set(chars)))
+    return re.compile(f"(?<![^\\x00-\\x7f])[{cls}](?![^\\x00-\\x7f])")
+
+
+def _two_byte_pieces(text: str) -> Iterator[_Found]:
+    for match in _two_byte_pattern().finditer(text):
+        raw = match.group().encode("gbk")
+        for item in parse([(raw[0],), (raw[1],)], ()):
+            if isinstance(item, Slot) and item.complete and item.stop - item.first == 2:
+                yield match.start(), match.end(), [item], None, [(match.start(), match.end())]
 
 
 def _pieces(parsed: list[Slot | int], owners: list[tuple[int, int]]) -> Iterator[tuple[int, int, list[Slot], bool]]:
@@ -183,7 +212,9 @@ def _pieces(parsed: list[Slot | int], owners: list[tuple[int, int]]) -> Iterator
 def _context(text: str, pos: int, step: int) -> str:
     chars: list[str] = []
     i = pos - 1 if step < 0 else pos
-    while 0 <= i < len(text) and len(chars) < 4 and text[i].isascii() and text[i] != "\n":
+    while 0 <= i < len(text) and len(chars) < 4 and text[i].isascii():
         chars.append(text[i])
+        if text[i] == "\n":
+            break  # a line end is context (。 ends lines); past it is not
         i += step
     return "".join(reversed(chars)) if step < 0 else "".join(chars)

@@ -1,10 +1,8 @@
 """Find damaged spans in text and work out what they were.
 
-The scan is built to cost nothing on clean notes: one compiled character class
-looks for the few characters every mojibake leaves behind (the UTF-8 lead bytes
-0xC2-0xF4 as a single-byte page shows them, U+FFFD, C1 controls, and the CJK
-characters GBK makes of UTF-8 lead bytes). Clean Chinese prose has none of
-them, so most notes leave after one regex search.
+The scan costs nothing on clean notes: ``_prefilter`` answers most of them
+with one regex search, and each finder here is gated by a cheap search of its
+own before it parses anything.
 """
 
 from __future__ import annotations
@@ -18,8 +16,6 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
-
-import ftfy
 
 from . import _gbk
 from ._codepages import (
@@ -37,6 +33,7 @@ from ._codepages import (
 from ._lattice import Slot, Token, parse
 from ._lm import Decoding, LanguageModel
 from ._ngram import CharNgram
+from ._prefilter import might_be_damaged
 
 HIGH_CONFIDENCE: Final = 0.99  # measured: every span at or above was right (bench)
 # Repairs at or above this confidence are safe fixes (applied by plain
@@ -50,7 +47,6 @@ _MAX_SLOTS: Final = 4000  # longer runs are decoded in pieces to bound memory
 _REV_CLASS: Final = "".join(re.escape(c) for c in sorted(REVERSE))
 _RUN: Final = re.compile(f"[{_REV_CLASS}]+")
 _LEAD: Final = re.compile(f"[{re.escape(LEAD_CHARS)}]")
-_PREFILTER: Final = re.compile(f"[{re.escape(LEAD_CHARS)}\u0080-\u009f\ufffd{_gbk.LEAD_CLASS}]")
 _CLEAN_WIDE: Final = re.compile(f"[^\x00-\x7f{_REV_CLASS}]")
 _PARAGRAPH_BREAK: Final = re.compile(r"\n[ \t]*\n")
 _CJK_EVIDENCE: Final = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
@@ -58,8 +54,10 @@ _LEFTOVER: Final = re.compile("[\ufffd\u0080-\u009f]+")
 _CONTINUATION_CLASS: Final = "".join(re.escape(c) for c, b in sorted(REVERSE.items()) if 0x80 <= b < 0xC0)
 _SEQUENCE: Final = re.compile(f"[{re.escape(LEAD_CHARS)}][{_CONTINUATION_CLASS}]")
 # The outer layer of double mojibake re-encodes the first layer's lead bytes
-# (ä-é, ğ) as Ã or Ä followed by a continuation byte.
-_DOUBLE_HINT: Final = re.compile(f"[ÃÄ][{_CONTINUATION_CLASS}]")
+# (ä-é, ğ) as Ã or Ä followed by a continuation byte, or by the next lead
+# byte when the page dropped that continuation byte (π = CF 80: its Ï is
+# C3 8F, and 0x8F is lost).
+_DOUBLE_HINT: Final = re.compile(f"[ÃÄ][{_CONTINUATION_CLASS}{re.escape(LEAD_CHARS)}]")
 _ALL_LOST: Final = tuple(sorted(UNDEFINED[CP1254] | {SOFT_HYPHEN}))
 
 
@@ -90,6 +88,7 @@ class _Piece:
     codepage: str
     strong: bool  # carries proof of mojibake on its own
     lossless: bool
+    bounds: tuple[tuple[int, int], ...]  # each slot's offsets in the text
 
 
 def find_damage(text: str, *, context: LanguageModel | None = None) -> list[Damage]:
@@ -100,7 +99,7 @@ def find_damage(text: str, *, context: LanguageModel | None = None) -> list[Dama
     >>> find_damage("José Müller “引号” ©")
     []
     """
-    if _PREFILTER.search(text) is None:
+    if not might_be_damaged(text):
         return []
     model: list[LanguageModel] = []
 
@@ -185,13 +184,16 @@ def _make_damage(
     after: str,
     lm: Callable[[], LanguageModel],
     bounds: Sequence[tuple[int, int]] | None = None,
+    lone: Sequence[bool] | None = None,
 ) -> list[Damage]:
     """Choose characters for the slots of one span and say how sure we are.
 
     With `bounds` (each slot's offsets in the text), the span is cut so that
     every slot the model is unsure of is a repair of its own: the sure part
     of a long damaged paragraph is then a safe fix even where one character
-    in it is a guess.
+    in it is a guess. Slots whose bounds overlap (a GBK character holding
+    bytes of two UTF-8 characters) are never cut apart. `lone` marks the
+    slots of which only a lead byte is left (see below).
     """
     if all(len(s) == 1 for s in slots):
         text = "".join(s[0] for s in slots)
@@ -232,23 +234,29 @@ def _make_damage(
     ]
     if bounds is None:
         return [_damage(start, end, kind, codepage, chosen, alternatives, sure)]
-    n = len(sure)
-
-    def width(k: int) -> int:
-        return bounds[k][1] - bounds[k][0]
-
-    # Each unsure slot is a repair of its own. One of which only the lead
+    # Atoms: runs of slots that share text characters; a cut falls only
+    # between atoms. Single-byte pages make one atom per slot.
+    atoms: list[tuple[int, int]] = []
+    for k in range(len(sure)):
+        if atoms and bounds[k][0] < bounds[k - 1][1]:
+            atoms[-1] = (atoms[-1][0], k + 1)
+        else:
+            atoms.append((k, k + 1))
+    n = len(atoms)
+    atom_sure = [min(sure[a:b]) for a, b in atoms]
+    atom_lone = [b - a == 1 and lone is not None and lone[a] for a, b in atoms]
+    # Each unsure atom is a repair of its own. A slot of which only the lead
     # byte is left (描 = E6 8F 8F reads "æ") takes a neighbour with it: left
     # alone it would look like a Latin letter, and the next scan must still
     # see the damage.
     owner: list[int | None] = [None] * n
     for k in range(n):
-        if sure[k] >= SAFE_CONFIDENCE or owner[k] is not None:
+        if atom_sure[k] >= SAFE_CONFIDENCE or owner[k] is not None:
             continue
         owner[k] = k
-        if width(k) == 1:
+        if atom_lone[k]:
             for j in (k - 1, k + 1):
-                if 0 <= j < n and owner[j] is None and width(j) > 1:
+                if 0 <= j < n and owner[j] is None and not atom_lone[j]:
                     owner[j] = k
                     break
     out: list[Damage] = []
@@ -257,7 +265,18 @@ def _make_damage(
         b = a + 1
         while b < n and owner[b] == owner[a]:
             b += 1
-        out.append(_damage(bounds[a][0], bounds[b - 1][1], kind, codepage, chosen[a:b], alternatives[a:b], sure[a:b]))
+        first, stop = atoms[a][0], atoms[b - 1][1]
+        out.append(
+            _damage(
+                bounds[first][0],
+                bounds[stop - 1][1],
+                kind,
+                codepage,
+                chosen[first:stop],
+                alternatives[first:stop],
+                sure[first:stop],
+            )
+        )
         a = b
     return out
 
@@ -412,16 +431,17 @@ def _split(parsed: list[Slot | int], base: int, codepage: str, owners: list[tupl
         if not current:
             return
         if owners is None:
-            start, end = base + current[0].first, base + current[-1].stop
+            bounds = tuple((base + s.first, base + s.stop) for s in current)
         else:
-            start, end = base + owners[current[0].first][0], base + owners[current[-1].stop - 1][1]
+            bounds = tuple((base + owners[s.first][0], base + owners[s.stop - 1][1]) for s in current)
+        start, end = bounds[0][0], bounds[-1][1]
         multi = [s for s in current if s.stop - s.first > 1]
         complete = [s for s in multi if s.complete]
         strong = len(complete) >= 2 or any(_CJK_EVIDENCE.match(s.candidates[0]) for s in complete)
         # Lead bytes alone (⭐ = E2 AD 90 loses both continuation bytes) make a
         # piece too, but never a strong one: only a damaged neighbourhood
         # can vouch for them.
-        pieces.append(_Piece(start, end, tuple(current), codepage, strong, all(s.complete for s in current)))
+        pieces.append(_Piece(start, end, tuple(current), codepage, strong, all(s.complete for s in current), bounds))
         current.clear()
 
     for item in parsed:
@@ -459,7 +479,7 @@ def _double(run: str, base: int, codepage: str) -> list[_Piece]:
     outer_page = CP1254 if set(run) & ONLY_CP1254 else CP1252
     inner_chars = {c for slot in outer if not isinstance(slot, int) for c in slot.candidates}
     inner_page = CP1254 if inner_chars & ONLY_CP1254 else CP1252
-    return [_Piece(p.start, p.end, p.slots, f"{inner_page}+{outer_page}", True, False) for p in pieces]
+    return [dataclasses.replace(p, codepage=f"{inner_page}+{outer_page}", strong=True, lossless=False) for p in pieces]
 
 
 def _single_byte(text: str, lm: Callable[[], LanguageModel]) -> Iterator[Damage]:
@@ -510,13 +530,8 @@ def _single_byte(text: str, lm: Callable[[], LanguageModel]) -> Iterator[Damage]
         before = _clean_context(text, p.start, -1)
         after = _clean_context(text, p.end, 1)
         slots = [s.candidates for s in p.slots]
-        # Slots map to text offsets one byte per character, except through
-        # the two layers of double mojibake: those spans stay whole.
-        bounds = [(p.start + s.first - p.slots[0].first, p.start + s.stop - p.slots[0].first) for s in p.slots]
-        single = p.end - p.start == p.slots[-1].stop - p.slots[0].first and "+" not in p.codepage
-        for damage in _make_damage(
-            p.start, p.end, kind, p.codepage, slots, before, after, lm, bounds if single else None
-        ):
+        lone = [s.stop - s.first == 1 for s in p.slots]
+        for damage in _make_damage(p.start, p.end, kind, p.codepage, slots, before, after, lm, p.bounds, lone):
             if confidence_cap < damage.confidence:
                 damage = dataclasses.replace(damage, confidence=confidence_cap)
             yield damage
@@ -575,9 +590,11 @@ def _clean_context(text: str, pos: int, step: int) -> str:
     i = pos - 1 if step < 0 else pos
     while 0 <= i < len(text) and len(chars) < _CONTEXT:
         ch = text[i]
-        if ch in REVERSE or ch == "\n":
+        if ch in REVERSE:
             break
         chars.append(ch)
+        if ch == "\n":
+            break  # a line end is context (。 ends lines, 、 does not); past it is not
         i += step
     return "".join(reversed(chars)) if step < 0 else "".join(chars)
 
@@ -592,6 +609,8 @@ def _approved_by_ftfy(text: str, piece: _Piece) -> bool:
     before, after = _neighbours(text, piece)
     if "`" in (before, after):
         return False
+    import ftfy  # a lone lossless run is rare: most damaged notes never need it
+
     span = text[piece.start : piece.end]
     ours = "".join(s.candidates[0] for s in piece.slots)
     return bool(ftfy.fix_encoding(span) == ours)
@@ -606,6 +625,8 @@ def _leftovers(text: str, taken: _Taken) -> Iterator[Damage]:
         if span[0] == "\ufffd":
             yield Damage(match.start(), match.end(), "replacement-char", "", None, 0.0, ())
         else:
+            import ftfy.fixes
+
             fixed = ftfy.fixes.fix_c1_controls(span)
             yield Damage(
                 match.start(), match.end(), "c1-control", CP1252, fixed if fixed != span else None, 0.5, (fixed,)

@@ -202,9 +202,14 @@ def _damage(doc: Document, ctx: Context) -> list:  # type: ignore[type-arg]
     key = ("encoding.damage", doc.path, len(doc.text), hash(doc.text))
     found = ctx.cache.get(key)
     if found is None:
-        from pipeline.encoding import find_damage
+        from pipeline.encoding import might_be_damaged
 
-        found = find_damage(doc.text)
+        if might_be_damaged(doc.text):
+            from pipeline.encoding import find_damage
+
+            found = find_damage(doc.text)
+        else:
+            found = []  # the repair engine stays unloaded for clean notes
         # Only the current document's spans are worth keeping.
         for stale in [k for k in ctx.cache if isinstance(k, tuple) and k[:1] == ("encoding.damage",)]:
             del ctx.cache[stale]
