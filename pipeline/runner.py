@@ -245,23 +245,23 @@ class Checker:
                     progress(1)
             else:
                 todo.append((sf, data, digest))
-        fresh: dict[str, NoteResult] = {}
-        installed: set[str] = set()
-        for note in self._run_local(todo, progress):
-            fresh[note.rel] = note
-            if cache is not None and note.light is not None:
-                cache.put_doc(note.digest, note.light)
-
         # Cross-file rules see every checked note as a light document: the
         # fresh ones from memory, the cached ones from disk when first asked.
         if cache is not None:
             self.corpus.use_cache(cache)
-        for rel, note in fresh.items():
-            if note.light is not None and self.corpus.is_file(rel):
-                self.corpus.install(rel, note.light, note.digest)
-                # The corpus holds it packed from now on; asked for again below.
-                fresh[rel] = replace(note, light=None)
-                installed.add(rel)
+        fresh: dict[str, NoteResult] = {}
+        installed: set[str] = set()
+        for note in self._run_local(todo, progress):
+            if cache is not None and note.light is not None:
+                cache.put_doc(note.digest, note.light)
+            if note.light is not None and self.corpus.is_file(note.rel):
+                # Packed as it arrives, so that at no time every note's light
+                # document is unpacked at once; asked for again below.
+                self.corpus.install(note.rel, note.light, note.digest)
+                note = replace(note, light=None)
+                installed.add(note.rel)
+            fresh[note.rel] = note
+        del todo  # every note's bytes: not needed by the cross-file phase
         for rel, (digest, _meta) in cached.items():
             if self.corpus.is_file(rel):
                 self.corpus.install_lazy(rel, digest, cache)
