@@ -193,8 +193,8 @@ class Corpus:
         """Use an already-parsed (light) document for ``rel`` instead of reading it."""
         self._recent.pop(rel, None)
         if document.doc_type == "index":
-            # Index READMEs stay whole and unpacked: they are few, large (their
-            # tokens are kept) and read by every index rule.
+            # Index READMEs stay unpacked: they are few, and read by every
+            # index rule (lighten has cut their tokens to the entries).
             self._loaded[rel] = Loaded(self.root / rel, rel, None, document, (), digest)
             return
         self._loaded.pop(rel, None)

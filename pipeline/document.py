@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import PurePosixPath
@@ -205,14 +206,41 @@ def replace_exact(doc: Document, exact: bool) -> Document:
     return doc if exact else replace(doc, exact=False)
 
 
+def entry_tokens(tokens: Sequence[Token]) -> tuple[Token, ...]:
+    """The tokens an index listing's entries are read from, and nothing else.
+
+    An entry is an inline token after a ``heading_open``, or after the
+    ``paragraph_open`` of a list item; ``pipeline.index.entry_targets`` reads
+    it, the two tokens before it, and its first link. Those three are kept per
+    entry, in order, the inline token's children cut to that link, so
+    ``entry_targets`` gives the same answer on the result as on the whole
+    stream.
+    """
+    kept: list[Token] = []
+    for i in range(1, len(tokens)):
+        tok, prev = tokens[i], tokens[i - 1]
+        if tok.type != "inline":
+            continue
+        children = tok.children or []
+        link: Token | None = None
+        if prev.type == "heading_open":
+            link = next((c for c in children if c.type == "link_open"), None)
+        elif prev.type == "paragraph_open" and i >= 2 and tokens[i - 2].type == "list_item_open":
+            link = children[0] if children and children[0].type == "link_open" else None
+        if link is not None:
+            kept.extend((tokens[i - 2] if i >= 2 else prev, prev, tok.copy(children=[link])))
+    return tuple(kept)
+
+
 def lighten(doc: Document) -> Document:
     """The document without what cross-file rules never read (tokens, text,
     code, math, tables): small enough to send between processes and to cache
     for every note of a large corpus."""
-    # Index READMEs (a handful) stay whole: the index rules compare their text
-    # and tokens with what would be generated from every other note.
+    # Index READMEs (a handful) keep their text: the index rules compare it
+    # with what would be generated from every other note. Of their tokens
+    # (5 MB in memory for a README listing 250 notes) only the entries are kept.
     if doc.doc_type == "index":
-        return doc
+        return replace(doc, tokens=entry_tokens(doc.tokens))
     light = replace(doc, text="", tokens=(), math=(), code_blocks=(), tables=())
     # Keep the line table so positions computed from offsets stay right.
     light.__dict__["line_starts"] = doc.line_starts

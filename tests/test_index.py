@@ -375,3 +375,28 @@ def test_cwd_does_not_matter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     build_files(Path(os.path.relpath(root)))
     for rel in READMES:
         assert (root / rel).read_bytes() == (INDEX / "expected" / rel).read_bytes(), rel
+
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    "readme",
+    sorted(p.relative_to(_ROOT).as_posix() for p in (_ROOT / "corpus").rglob("README.md"))
+    + sorted(p.relative_to(_ROOT).as_posix() for p in (FIXTURES / "index").rglob("README.md")),
+)
+def test_light_index_keeps_every_entry(readme: str) -> None:
+    # The cross-file phase holds index READMEs light: their tokens are cut to
+    # the entries, and entry_targets must read the same listing from them.
+    from pipeline.document import lighten, parse
+    from pipeline.index import entry_targets
+
+    doc = parse((_ROOT / readme).read_text(encoding="utf-8"), readme, doc_type="index")
+    light = lighten(doc)
+    assert len(light.tokens) < len(doc.tokens)
+    folder = os.path.dirname(readme)
+    assert entry_targets(doc.tokens, folder) or "/corpus/" in readme  # a fixture before build-index may list none
+    last = doc.line_count
+    for first, stop in ((1, 10**9), (1, last // 2), (last // 3, last)):
+        assert entry_targets(light.tokens, folder, first, stop) == entry_targets(doc.tokens, folder, first, stop)
+    assert light.text == doc.text
