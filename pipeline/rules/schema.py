@@ -9,18 +9,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from pipeline.diagnostics import Edit, Finding, Fix
 from pipeline.document import Document, unclosed_front_matter
 from pipeline.rules import register
 from pipeline.rules.base import Context, Rule
-from pipeline.schema import SCHEMAS, Problem, required_keys, validate_front_matter
 
+if TYPE_CHECKING:
+    from pipeline.schema import Problem
+
+# pipeline.schema (the pydantic models) is imported where it is used: a
+# pre-commit run on an unchanged note validates no front-matter.
 
 def schema_problems(doc: Document) -> tuple[Problem, ...]:
     fm = doc.front_matter
     if fm is None or fm.data is None:
         return ()
+    from pipeline.schema import validate_front_matter
+
     return validate_front_matter(fm, doc.doc_type, doc.doc_type)
 
 
@@ -306,6 +313,8 @@ class MissingFrontMatter(Rule):
     summary = "Document has no front-matter"
 
     def check(self, doc: Document, ctx: Context) -> Iterable[Finding]:
+        from pipeline.schema import SCHEMAS, required_keys
+
         if doc.front_matter is not None or doc.doc_type not in SCHEMAS:
             return
         if unclosed_front_matter(doc.text) is not None:
