@@ -73,10 +73,11 @@ class Cache:
     def get_doc(self, digest: str) -> Any | None:
         return _read(self._doc_path(digest))
 
-    def put_doc(self, digest: str, doc: Any) -> None:
+    def put_doc(self, digest: str, doc: Any, packed: bytes | None = None) -> None:
+        """Keep a light document; ``packed`` is ``doc`` already pickled, if at hand."""
         path = self._doc_path(digest)
         if not path.exists():
-            self._write(path, doc)
+            self._write(path, doc, packed)
 
     def get_corpus(self, fingerprint: str) -> Any | None:
         data = _read(self.folder / f"corpus-{self.salt}.pickle")
@@ -147,13 +148,16 @@ class Cache:
                 except OSError:
                     pass
 
-    def _write(self, path: Path, value: Any) -> None:
+    def _write(self, path: Path, value: Any, packed: bytes | None = None) -> None:
         try:
             self._ensure_folder()
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                if packed is not None:
+                    fh.write(packed)
+                else:
+                    pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
         except OSError:
             pass  # a read-only checkout still gets its results, just not cached

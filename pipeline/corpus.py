@@ -51,6 +51,9 @@ class Corpus:
         # ~35 KB of objects, so a 10k-note run keeps its memory. The few in
         # use are kept unpacked in a small most-recently-used table.
         self._packed: dict[str, tuple[str, bytes]] = {}
+        # The front-matter "id" of each packed document, as written: the id
+        # map of a large run needs it for every note, without unpacking.
+        self._packed_ids: dict[str, object] = {}
         self._recent: OrderedDict[str, Loaded] = OrderedDict()
         self._files: list[str] | None = None
         self._dirs: set[str] | None = None
@@ -189,16 +192,31 @@ class Corpus:
         bytes have not changed, instead of parsing them."""
         self._doc_cache = cache
 
-    def install(self, rel: str, document: Document, digest: str) -> None:
-        """Use an already-parsed (light) document for ``rel`` instead of reading it."""
+    def install(self, rel: str, document: Document, digest: str) -> bytes | None:
+        """Use an already-parsed (light) document for ``rel`` instead of reading it.
+
+        Returns the document pickled when it is kept packed (the on-disk
+        cache stores the same bytes), None when it is kept as it is.
+        """
         self._recent.pop(rel, None)
         if document.doc_type == "index":
             # Index READMEs stay unpacked: they are few, and read by every
             # index rule (lighten has cut their tokens to the entries).
             self._loaded[rel] = Loaded(self.root / rel, rel, None, document, (), digest)
-            return
+            return None
         self._loaded.pop(rel, None)
-        self._packed[rel] = (digest, pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL))
+        blob = pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL)
+        self._packed[rel] = (digest, blob)
+        self._packed_ids[rel] = document.meta.get("id")
+        return blob
+
+    def is_packed(self, rel: str) -> bool:
+        """Is ``rel`` held as a packed light document (see :meth:`install`)?"""
+        return rel in self._packed and rel not in self._loaded
+
+    def packed_id(self, rel: str) -> object:
+        """The front-matter ``id`` value of a packed document, as written."""
+        return self._packed_ids.get(rel)
 
     def remember(self, loaded: Loaded) -> None:
         """Share a document the runner already parsed."""

@@ -327,10 +327,29 @@ def front_matter_wikilinks(doc: Document) -> list[FrontMatterLink]:
     return out
 
 
+# related_entries by (path, front-matter text): three rules and the graph ask
+# for every note's entries, and composing the YAML again each time was the
+# slowest part of a large run's cross-file phase. The entries are small; the
+# composed nodes they come from are not kept.
+_RELATED: dict[tuple[str, str], tuple[RelatedEntry, ...]] = {}
+_RELATED_MAX = 65536
+
+
 def related_entries(doc: Document) -> list[RelatedEntry]:
     """The targets of ``related``: ``{target, reason}`` items, or plain strings."""
-    if "related" not in doc.meta:
+    if "related" not in doc.meta or doc.front_matter is None:
         return []
+    key = (doc.path, doc.front_matter.raw)
+    found = _RELATED.get(key)
+    if found is None:
+        found = tuple(_related_entries(doc))
+        if len(_RELATED) >= _RELATED_MAX:
+            _RELATED.clear()
+        _RELATED[key] = found
+    return list(found)
+
+
+def _related_entries(doc: Document) -> list[RelatedEntry]:
     root = _compose(doc)
     if not isinstance(root, yaml.MappingNode):
         return []
@@ -661,6 +680,8 @@ class LinkIndex:
                 if rel in loaded:
                     doc = loaded[rel].document
                     meta = doc.meta if doc is not None else None
+                elif self.corpus.is_packed(rel):
+                    meta = {"id": self.corpus.packed_id(rel)}
                 else:
                     ident = self.corpus.memo_by_stat("note-id", rel, _id_of_file)
                     if ident is not None:

@@ -252,14 +252,16 @@ class Checker:
         fresh: dict[str, NoteResult] = {}
         installed: set[str] = set()
         for note in self._run_local(todo, progress):
-            if cache is not None and note.light is not None:
-                cache.put_doc(note.digest, note.light)
-            if note.light is not None and self.corpus.is_file(note.rel):
+            packed = None
+            light = note.light
+            if light is not None and self.corpus.is_file(note.rel):
                 # Packed as it arrives, so that at no time every note's light
                 # document is unpacked at once; asked for again below.
-                self.corpus.install(note.rel, note.light, note.digest)
+                packed = self.corpus.install(note.rel, light, note.digest)
                 note = replace(note, light=None)
                 installed.add(note.rel)
+            if cache is not None and light is not None:
+                cache.put_doc(note.digest, light, packed)
             fresh[note.rel] = note
         del todo  # every note's bytes: not needed by the cross-file phase
         for rel, (digest, _meta) in cached.items():
