@@ -77,6 +77,25 @@ def _work(item: tuple[Path, str, bytes, str]) -> NoteResult:
     return _WORKER.local_result(load_bytes(abspath, rel, data, doc_type=doc_type))
 
 
+# The checker whose corpus forked workers finish notes against (set only
+# while its pool runs: the workers inherit it, nothing is pickled).
+_FINISHER: Checker | None = None
+Local = tuple[tuple[str, Finding], ...]
+
+
+def _finish_chunk(items: list[tuple[str, Local]]) -> list[tuple[str, Local]]:
+    assert _FINISHER is not None
+    return _finish_chunk_with(_FINISHER, items)
+
+
+def _finish_chunk_with(checker: Checker, items: list[tuple[str, Local]]) -> list[tuple[str, Local]]:
+    out: list[tuple[str, Local]] = []
+    for rel, local in items:
+        doc = checker.corpus.document(rel)
+        out.append((rel, checker._finish(doc, local) if doc is not None else local))
+    return out
+
+
 @dataclass
 class RunResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -276,14 +295,37 @@ class Checker:
             fingerprint = h.hexdigest()
 
         displays = {sf.rel: sf.display for sf in files}
+        pending: list[tuple[str, Local]] = []
+        for rel in sorted(displays):
+            if rel in installed:
+                pending.append((rel, fresh[rel].local))
+            elif rel in cached and self.corpus.is_file(rel):
+                meta = cached[rel][1]
+                if not (covers_root and meta.fingerprint == fingerprint):
+                    pending.append((rel, meta.local))
+        # The corpus-scope rules run in this process while the workers finish
+        # notes (they need nothing the notes' findings give).
+        corpus_found: list[tuple[str, str, Finding]] | None = None
+
+        def corpus_rules() -> None:
+            nonlocal corpus_found
+            if covers_root:
+                corpus_found = self._corpus_found(cache, fingerprint)
+
+        finished = self._finish_many(pending, corpus_rules)
         by_file: list[Diagnostic] = []
         for rel in sorted(displays):
+            done = finished.get(rel)
             if rel in failed:
                 final = failed[rel].local
             elif rel in cached:
                 digest, meta = cached[rel]
                 if covers_root and meta.fingerprint == fingerprint:
                     final = meta.final
+                elif done is not None:
+                    final = done
+                    if cache is not None and covers_root:
+                        cache.put(digest, replace(meta, fingerprint=fingerprint, final=final))
                 else:
                     doc = self.corpus.document(rel) if self.corpus.is_file(rel) else None
                     if doc is None:
@@ -294,18 +336,18 @@ class Checker:
                         cache.put(digest, replace(meta, fingerprint=fingerprint, final=final))
             else:
                 note = fresh[rel]
-                light = self.corpus.document(rel) if rel in installed else note.light
-                final = self._finish(light, note.local) if light is not None else note.local
+                if done is not None:
+                    final = done
+                else:
+                    light = self.corpus.document(rel) if rel in installed else note.light
+                    final = self._finish(light, note.local) if light is not None else note.local
                 if cache is not None:
                     cache.put(note.digest, NoteMeta(rel, note.local, note.summary,
                                                     fingerprint if covers_root else "", final if covers_root else ()))
             by_file.extend(self.diagnostics(displays[rel], final))
         if covers_root:
-            corpus_found = cache.get_corpus(fingerprint) if cache is not None else None
             if corpus_found is None:
-                corpus_found = self.corpus_findings()
-                if cache is not None:
-                    cache.put_corpus(fingerprint, corpus_found)
+                corpus_found = self._corpus_found(cache, fingerprint)
             for rel, code, finding in corpus_found:
                 by_file.extend(self.diagnostics(self.display(self.config.root / rel), [(code, finding)]))
         by_file.sort()
@@ -318,6 +360,54 @@ class Checker:
         result.diagnostics.extend(by_file)
         result.diagnostics.sort()
         return result
+
+    def _corpus_found(self, cache: Cache | None, fingerprint: str) -> list[tuple[str, str, Finding]]:
+        found = cache.get_corpus(fingerprint) if cache is not None else None
+        if found is None:
+            found = self.corpus_findings()
+            if cache is not None:
+                cache.put_corpus(fingerprint, found)
+        return found  # type: ignore[no-any-return]
+
+    def _finish_many(self, pending: list[tuple[str, Local]], meanwhile: Callable[[], None]) -> dict[str, Local]:
+        """Cross-file findings of many notes, in forked workers that share the corpus.
+
+        Returns what it finished: nothing when there are too few notes for a
+        pool to pay off, or when processes cannot be forked (the caller then
+        finishes each note itself). The first notes are finished here, so the
+        indexes they build (links, ids, the index model) are built once, before
+        the fork, and every worker inherits them. ``meanwhile`` runs in this
+        process while the workers do (right away when there is no pool).
+        """
+        if self.jobs < 2 or len(pending) < 4 * PARALLEL_THRESHOLD:
+            meanwhile()
+            return {}
+        import multiprocessing  # here: a pre-commit run never loads it
+
+        if "fork" not in multiprocessing.get_all_start_methods():
+            meanwhile()
+            return {}
+        from concurrent.futures import ProcessPoolExecutor
+
+        global _FINISHER
+        warm = min(len(pending), PARALLEL_THRESHOLD)
+        done = dict(_finish_chunk_with(self, pending[:warm]))
+        rest = pending[warm:]
+        # Contiguous runs of sorted paths: a worker keeps one section's notes
+        # and README together, and the notes they link to stay unpacked.
+        size = max(1, -(-len(rest) // (self.jobs * 4)))
+        chunks = [rest[i : i + size] for i in range(0, len(rest), size)]
+        _FINISHER = self
+        try:
+            ctx = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx) as pool:
+                parts = pool.map(_finish_chunk, chunks)  # submitted now, collected below
+                meanwhile()
+                for part in parts:
+                    done.update(part)
+        finally:
+            _FINISHER = None
+        return done
 
     def _run_local(self, todo: list[tuple[SourceFile, bytes, str]],
                    progress: Callable[[int], None] | None) -> Iterator[NoteResult]:

@@ -96,3 +96,36 @@ def test_parallel_and_serial_agree(tmp_path: Path, monkeypatch) -> None:  # type
     assert serial == parallel
     assert any(code == "LNK001" for _, _, code in serial)
     assert sum(code == "SEC003" for _, _, code in serial) == 60
+
+
+def test_cross_file_phase_in_workers_agrees_with_serial(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Enough notes that the cross-file phase is finished by forked workers
+    # too; their findings (anchors in other notes, the index, broken links)
+    # must be exactly the serial run's, fresh and from the cache alike.
+    from pipeline import runner
+
+    monkeypatch.chdir(tmp_path)
+    notes = _corpus(tmp_path)
+    count = 5 * runner.PARALLEL_THRESHOLD
+    for i in range(count):
+        anchor = f"笔记-{i + 1}" if i % 7 else "不存在的标题"
+        (notes / f"n{i:03d}.md").write_text(
+            f"# 笔记 {i}\n\n[下一篇](./n{i + 1:03d}.md#{anchor})\n\n#### 跳级\n", encoding="utf-8"
+        )
+    finished: list[int] = []
+    original = runner.Checker._finish_many
+
+    def spy(self, pending, meanwhile):  # type: ignore[no-untyped-def]
+        done = original(self, pending, meanwhile)
+        finished.append(len(done))
+        return done
+
+    monkeypatch.setattr(runner.Checker, "_finish_many", spy)
+    serial = _check(tmp_path, jobs=1, cache=False)
+    parallel = _check(tmp_path, jobs=2, cache=False)
+    assert finished[0] == 0 and finished[1] > count  # the serial run finished every note itself
+    assert serial == parallel
+    assert sum(code == "LNK005" for _, _, code in serial) == len(range(0, count, 7))
+    assert any(code == "LNK001" for _, _, code in serial)  # the last note links past the end
+    assert _check(tmp_path, jobs=2) == serial  # fills the cache
+    assert _check(tmp_path, jobs=2) == serial  # answered from it
