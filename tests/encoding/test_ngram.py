@@ -117,6 +117,13 @@ def test_greek_letters_in_a_gbk_damaged_note() -> None:
     assert find_damage("清洁文本 蟺0 与 尾 token") == []
 
 
+def test_symbols_follow_how_notes_write_them() -> None:
+    # In GBK damage "→ " loses its last byte to a hole, and every arrow
+    # (←, ↑, →, ↔) fits it; notes write → far more often than the others.
+    text = "图像编码器 → 投影层 → 语言模型"
+    assert repair_text(dmg.gbk_read(text)) == text
+
+
 def test_double_mojibake_whose_outer_layer_lost_a_byte() -> None:
     # π's first layer is Ï €; Ï is C3 8F and the second page drops 0x8F, so
     # the Ã is followed by the next lead byte rather than a continuation byte.
