@@ -45,6 +45,7 @@ class Corpus:
     def __init__(self, config: Config):
         self.config = config
         self.root = config.root
+        self._root_str = os.fspath(config.root)
         self._loaded: dict[str, Loaded] = {}
         self._lazy: dict[str, tuple[str, object]] = {}
         # Light documents of checked notes, pickled: ~6 KB each instead of
@@ -81,7 +82,14 @@ class Corpus:
 
     @property
     def markdown_files(self) -> list[str]:
-        return [f for f in self.files if f.endswith(".md") and self.config.is_included(f)]
+        files = self.files
+        # Kept per listing: the include/exclude globs cost ~10 ms per 1,000
+        # files, and a one-note check asks for this list several times.
+        cached = getattr(self, "_md", None)
+        if cached is None or cached[0] is not files:
+            cached = (files, [f for f in files if f.endswith(".md") and self.config.is_included(f)])
+            self._md = cached
+        return list(cached[1])
 
     def exists(self, rel: str) -> bool:
         return self.is_file(rel) or self.is_dir(rel)
@@ -159,20 +167,21 @@ class Corpus:
     def memo_by_stat(self, kind: str, rel: str, compute: Callable[[Path], Any]) -> Any:
         """``compute(path)``, remembered in the cache for as long as the file's
         size, modification time and inode stay the same."""
-        path = self.root / rel
         cache = getattr(self, "_doc_cache", None)
         if cache is None:
-            return compute(path)
+            return compute(self.root / rel)
+        # A plain string path: this runs once per note of the corpus for the
+        # id map, and pathlib's joins were most of a one-note check's time.
         try:
-            st = os.stat(path)
+            st = os.stat(os.path.join(self._root_str, rel))
         except OSError:
-            return compute(path)
+            return compute(self.root / rel)
         key = (st.st_size, st.st_mtime_ns, st.st_ino)
         table = cache.stat_table(kind)
         hit = table.get(rel)
         if hit is not None and hit[0] == key:
             return hit[1]
-        value = compute(path)
+        value = compute(self.root / rel)
         table[rel] = (key, value)
         cache.touch_table(kind)
         return value
