@@ -681,7 +681,14 @@ class LinkIndex:
                     doc = loaded[rel].document
                     meta = doc.meta if doc is not None else None
                 elif self.corpus.is_packed(rel):
-                    meta = {"id": self.corpus.packed_id(rel)}
+                    # Recorded under the file's stat as well, so that the next
+                    # run checking a few notes finds every id without reading
+                    # 10k front-matters.
+                    written = self.corpus.packed_id(rel)
+                    ident = self.corpus.memo_by_stat("note-id", rel, lambda _path, written=written: note_id({"id": written}))
+                    if ident is not None:
+                        out[ident].append(rel)
+                    continue
                 else:
                     ident = self.corpus.memo_by_stat("note-id", rel, _id_of_file)
                     if ident is not None:
