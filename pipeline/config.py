@@ -7,10 +7,12 @@ the file; the CLI turns it into exit code 2.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -154,11 +156,18 @@ class Config:
 
 def glob_match(rel_path: str, pattern: str) -> bool:
     """``**/`` matches any number of folders, including none."""
-    if fnmatch.fnmatchcase(rel_path, pattern):
-        return True
-    if pattern.startswith("**/"):
-        return glob_match(rel_path, pattern[3:])
-    return False
+    return _glob_regex(pattern)(rel_path) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> Callable[[str], re.Match[str] | None]:
+    # One compiled regex per pattern, its leading "**/" parts optional: a
+    # large corpus asks this of every path several times per run.
+    alternatives = [fnmatch.translate(pattern)]
+    while pattern.startswith("**/"):
+        pattern = pattern[3:]
+        alternatives.append(fnmatch.translate(pattern))
+    return re.compile("|".join(f"(?:{a})" for a in alternatives)).match
 
 
 def find_pyproject(start: Path) -> Path | None:

@@ -301,3 +301,26 @@ def test_one_sweep_suppression_matches_the_reference(events: list[Suppression], 
     the per-finding reference did."""
     events = sorted(events, key=lambda s: (s.line, s.column))
     assert _suppressing_all(events, queries) == [_suppressing(events, code, line) for code, line in queries]
+
+
+def _glob_reference(rel_path: str, pattern: str) -> bool:
+    # The definition: fnmatch, where a leading "**/" may also match no folder.
+    import fnmatch
+
+    if fnmatch.fnmatchcase(rel_path, pattern):
+        return True
+    return pattern.startswith("**/") and _glob_reference(rel_path, pattern[3:])
+
+
+_GLOB_PARTS = st.sampled_from(["**/", "*", "*.md", "README.md", "a/", "notes/", "?", "[ab]", "x", "/", ".md", "笔记"])
+_PATH_PARTS = st.sampled_from(["a", "b", "notes", "README.md", "x.md", "笔记.md", "/", ".", "md", "ab"])
+
+
+@given(st.lists(_PATH_PARTS, max_size=6).map("".join), st.lists(_GLOB_PARTS, max_size=5).map("".join))
+@example("README.md", "**/README.md")
+@example("a/b/x.md", "**/**/*.md")
+@example("x.md", "**/a/**/*.md")
+def test_glob_match_is_the_reference(rel_path: str, pattern: str) -> None:
+    from pipeline.config import glob_match
+
+    assert glob_match(rel_path, pattern) == _glob_reference(rel_path, pattern)
