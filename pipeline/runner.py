@@ -83,6 +83,12 @@ _FINISHER: Checker | None = None
 Local = tuple[tuple[str, Finding], ...]
 
 
+def _can_fork() -> bool:
+    import multiprocessing  # here: a pre-commit run never gets this far
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def _finish_chunk(items: list[tuple[str, Local]]) -> list[tuple[str, Local]]:
     assert _FINISHER is not None
     return _finish_chunk_with(_FINISHER, items)
@@ -315,39 +321,33 @@ class Checker:
         finished = self._finish_many(pending, corpus_rules)
         by_file: list[Diagnostic] = []
         for rel in sorted(displays):
-            done = finished.get(rel)
             if rel in failed:
                 final = failed[rel].local
             elif rel in cached:
                 digest, meta = cached[rel]
                 if covers_root and meta.fingerprint == fingerprint:
                     final = meta.final
-                elif done is not None:
-                    final = done
-                    if cache is not None and covers_root:
-                        cache.put(digest, replace(meta, fingerprint=fingerprint, final=final))
                 else:
-                    doc = self.corpus.document(rel) if self.corpus.is_file(rel) else None
-                    if doc is None:
+                    if rel in finished:
+                        final = finished[rel]
+                    else:  # outside the root: not in the corpus's listing
                         sf = next(f for f in files if f.rel == rel)
                         doc = self.load(sf).document
-                    final = self._finish(doc, meta.local) if doc is not None else meta.local
+                        final = self._finish(doc, meta.local) if doc is not None else meta.local
                     if cache is not None and covers_root:
                         cache.put(digest, replace(meta, fingerprint=fingerprint, final=final))
             else:
                 note = fresh[rel]
-                if done is not None:
-                    final = done
-                else:
-                    light = self.corpus.document(rel) if rel in installed else note.light
-                    final = self._finish(light, note.local) if light is not None else note.local
+                if rel in finished:
+                    final = finished[rel]
+                else:  # outside the root: its light document was never installed
+                    final = self._finish(note.light, note.local) if note.light is not None else note.local
                 if cache is not None:
                     cache.put(note.digest, NoteMeta(rel, note.local, note.summary,
                                                     fingerprint if covers_root else "", final if covers_root else ()))
             by_file.extend(self.diagnostics(displays[rel], final))
         if covers_root:
-            if corpus_found is None:
-                corpus_found = self._corpus_found(cache, fingerprint)
+            assert corpus_found is not None  # by corpus_rules, in _finish_many
             for rel, code, finding in corpus_found:
                 by_file.extend(self.diagnostics(self.display(self.config.root / rel), [(code, finding)]))
         by_file.sort()
@@ -372,21 +372,18 @@ class Checker:
     def _finish_many(self, pending: list[tuple[str, Local]], meanwhile: Callable[[], None]) -> dict[str, Local]:
         """Cross-file findings of many notes, in forked workers that share the corpus.
 
-        Returns what it finished: nothing when there are too few notes for a
-        pool to pay off, or when processes cannot be forked (the caller then
-        finishes each note itself). The first notes are finished here, so the
-        indexes they build (links, ids, the index model) are built once, before
-        the fork, and every worker inherits them. ``meanwhile`` runs in this
-        process while the workers do (right away when there is no pool).
+        Every note of ``pending`` is finished: here, one after the other, when
+        there are too few for a pool to pay off or processes cannot be forked.
+        Otherwise the first notes are finished here, so the indexes they build
+        (links, ids, the index model) are built once, before the fork, and
+        every worker inherits them. ``meanwhile`` runs in this process while
+        the workers do (after the notes when there is no pool).
         """
-        if self.jobs < 2 or len(pending) < 4 * PARALLEL_THRESHOLD:
+        if self.jobs < 2 or len(pending) < 4 * PARALLEL_THRESHOLD or not _can_fork():
+            done = dict(_finish_chunk_with(self, pending))
             meanwhile()
-            return {}
-        import multiprocessing  # here: a pre-commit run never loads it
-
-        if "fork" not in multiprocessing.get_all_start_methods():
-            meanwhile()
-            return {}
+            return done
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         global _FINISHER

@@ -112,18 +112,20 @@ def test_cross_file_phase_in_workers_agrees_with_serial(tmp_path: Path, monkeypa
         (notes / f"n{i:03d}.md").write_text(
             f"# 笔记 {i}\n\n[下一篇](./n{i + 1:03d}.md#{anchor})\n\n#### 跳级\n", encoding="utf-8"
         )
-    finished: list[int] = []
-    original = runner.Checker._finish_many
+    # Notes finished in this process (forked workers count in their own memory).
+    here: list[int] = []
+    original = runner._finish_chunk_with
 
-    def spy(self, pending, meanwhile):  # type: ignore[no-untyped-def]
-        done = original(self, pending, meanwhile)
-        finished.append(len(done))
-        return done
+    def spy(checker, items):  # type: ignore[no-untyped-def]
+        here.append(len(items))
+        return original(checker, items)
 
-    monkeypatch.setattr(runner.Checker, "_finish_many", spy)
+    monkeypatch.setattr(runner, "_finish_chunk_with", spy)
     serial = _check(tmp_path, jobs=1, cache=False)
+    assert sum(here) > count
+    here.clear()
     parallel = _check(tmp_path, jobs=2, cache=False)
-    assert finished[0] == 0 and finished[1] > count  # the serial run finished every note itself
+    assert sum(here) == runner.PARALLEL_THRESHOLD  # the warm-up; workers did the rest
     assert serial == parallel
     assert sum(code == "LNK005" for _, _, code in serial) == len(range(0, count, 7))
     assert any(code == "LNK001" for _, _, code in serial)  # the last note links past the end
