@@ -98,7 +98,8 @@ def find(
     # Greek letters and Latin accents (π0, α, é) become one GBK character
     # each, alone between ASCII characters, often on lines with no other
     # damage (a reference list): they count in a note GBK damaged throughout.
-    throughout = 2 * len(strong) >= sum(1 for part in _PARAGRAPHS.split(text) if not part.isascii())
+    wide = {paragraph(m.start()) for m in _WIDE.finditer(text)}
+    throughout = 2 * len(strong) >= len(wide)
     seen = {start for start, *_ in found}
     found.extend(p for p in _two_byte_pieces(text) if p[0] not in seen)
     for start, end, slots, is_strong, bounds in found:
@@ -162,7 +163,7 @@ def _find_pieces(text: str) -> Iterator[_Found]:
             yield base + first, base + stop, slots, strong, bounds
 
 
-_PARAGRAPHS: Final = re.compile(r"\n[ \t]*\n")
+_WIDE: Final = re.compile(r"[^\x00-\x7f]+")
 
 
 @functools.cache

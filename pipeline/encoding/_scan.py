@@ -183,12 +183,12 @@ def _make_damage(
     before: str,
     after: str,
     lm: Callable[[], LanguageModel],
-    bounds: Sequence[tuple[int, int]] | None = None,
+    bounds: Sequence[tuple[int, int]],
     lone: Sequence[bool] | None = None,
 ) -> list[Damage]:
     """Choose characters for the slots of one span and say how sure we are.
 
-    With `bounds` (each slot's offsets in the text), the span is cut so that
+    With `bounds` (each slot's offsets in the text) the span is cut so that
     every slot the model is unsure of is a repair of its own: the sure part
     of a long damaged paragraph is then a safe fix even where one character
     in it is a guess. Slots whose bounds overlap (a GBK character holding
@@ -232,8 +232,6 @@ def _make_damage(
         1.0 if len(alts) < 2 else 1.0 / (1.0 + sum(math.exp(-gap / _TEMPERATURE) for _, gap in alts[1:]))
         for alts in alternatives
     ]
-    if bounds is None:
-        return [_damage(start, end, kind, codepage, chosen, alternatives, sure)]
     # Atoms: runs of slots that share text characters; a cut falls only
     # between atoms. Single-byte pages make one atom per slot.
     atoms: list[tuple[int, int]] = []
