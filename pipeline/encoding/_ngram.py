@@ -34,6 +34,7 @@ _RUNS: Final = re.compile(r"[A-Za-z]+|[0-9]+|[ \t]+")
 _VOCAB: Final = 30_000
 _BEAM: Final = 25.0  # nats behind the best state at which a state is dropped
 _NEUTRAL: Final = "\ue002"  # a slot the n-gram model does not judge
+_RUN_TOKENS: Final = frozenset((LETTERS, DIGITS, " "))
 # CJK ideographs and CJK punctuation: what the training notes are made of.
 _JUDGED: Final = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")  # characters the unigram level spreads its floor over
 
@@ -207,8 +208,8 @@ class CharNgram:
         return out
 
     def _step(self, state: str, tok: str) -> tuple[str, float]:
-        if tok == LETTERS and state.endswith(LETTERS) or tok == " " and state.endswith(" "):
-            return state, 0.0
+        if tok in _RUN_TOKENS and state.endswith(tok):
+            return state, 0.0  # a run is one token, as `normalise` counted it
         if tok == _NEUTRAL:
             return state + tok, 0.0
         return state + tok, self.cost(state, tok)

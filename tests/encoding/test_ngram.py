@@ -41,6 +41,19 @@ def test_rescore_follows_context() -> None:
     assert [r[0][0] for r in ranked] == ["长", "度", "与", "显", "存"]
 
 
+def test_rescore_reads_a_number_as_one_token() -> None:
+    # Counted text has one DIGITS token per number; a lattice spells the
+    # number digit by digit, and must see the same contexts.
+    model = CharNgram(count(["共 7 亿参数。", "约 3 亿参数。", "好了。"] * 3))
+
+    def margins(number: str) -> tuple[tuple[str, float], ...]:
+        slots = [(c,) for c in f"约 {number} "] + [("了", "亿")] + [("参",)]
+        return model.rescore(slots, [None] * (len(slots) - 2) + [{"了": 0.0, "亿": 0.0}, None])[-2]
+
+    assert margins("700")[0][0] == "亿"
+    assert margins("700") == margins("7")
+
+
 def test_symbols_are_left_to_the_word_model() -> None:
     model = _tiny()
     # A joiner and a quote: the n-gram model must not pick between them.
