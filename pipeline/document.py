@@ -906,7 +906,14 @@ def _front_matter_from_node(loader: yaml.SafeLoader, node: yaml.Node | None, raw
                             end_line: int, base: int, problems: list[YamlProblem]) -> FrontMatter:
     if node is None:
         return FrontMatter(raw, {}, start_line, end_line)
-    expanded, expanded_depth, cyclic = _expanded_size(node)
+    # Without an alias ("*name") nothing expands, and a text this short
+    # cannot hold more nodes than the cap (a node costs at least half a
+    # character: "{a,b}" is five): the walk below is then skipped, as it is
+    # for almost every note.
+    if "*" in raw or 2 * len(raw) > MAX_YAML_NODES:
+        expanded, expanded_depth, cyclic = _expanded_size(node)
+    else:
+        expanded, expanded_depth, cyclic = 0, 0, False
     if cyclic or expanded > MAX_YAML_NODES or expanded_depth > MAX_YAML_DEPTH:
         if cyclic:
             why = "an alias refers to a value that contains it (a cycle)"

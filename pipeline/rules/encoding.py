@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from pipeline.diagnostics import Edit, Finding, Fix, Severity
@@ -217,6 +218,9 @@ def _damage(doc: Document, ctx: Context) -> list:  # type: ignore[type-arg]
     return found  # type: ignore[no-any-return]
 
 
+_C1 = re.compile("[\x80-\x9f]")
+
+
 def _preview(text: str, limit: int = 24) -> str:
     text = text.replace("\n", "⏎")
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -356,7 +360,7 @@ class C1ControlCharacter(Rule):
     fixable = True
 
     def check(self, doc: Document, ctx: Context) -> Iterable[Finding]:
-        if not any("\x80" <= ch <= "\x9f" for ch in doc.text):
+        if _C1.search(doc.text) is None:
             return
         for d in _damage(doc, ctx):
             if d.kind != "c1-control":
