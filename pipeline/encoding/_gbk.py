@@ -85,11 +85,14 @@ def find(
     lm: Callable[[], LanguageModel],
     make: Callable[..., Any],
     paragraph: Callable[[int], int],
+    lines: Any,
 ) -> Iterator[Any]:
     """Damage records for GBK mojibake in `text` (built by `make`).
 
     A piece with two whole CJK characters is proof on its own; a lone
     character (or one with a lost byte) counts only in a note that has proof.
+    `lines` tells each piece the brackets open before it on its line, and
+    learns what was chosen (see _scan._Lines).
     """
     found = list(_find_pieces(text))
     strong = {paragraph(start) for start, _, _, is_strong, _ in found if is_strong}
@@ -102,6 +105,7 @@ def find(
     throughout = 2 * len(strong) >= len(wide)
     seen = {start for start, *_ in found}
     found.extend(p for p in _two_byte_pieces(text) if p[0] not in seen)
+    found.sort(key=lambda p: p[0])
     for start, end, slots, is_strong, bounds in found:
         # Once the note shows GBK damage anywhere, a weaker piece is damage
         # too: clean text almost never re-encodes to valid UTF-8 through GBK.
@@ -113,7 +117,10 @@ def find(
         after = _context(text, end, 1)
         # `bounds` lets a confident part of the span be applied without the
         # characters the model is unsure of (cut only between GBK characters).
-        yield from make(start, end, kind, "gbk", [s.candidates for s in slots], before, after, lm, bounds)
+        opened = lines.opened(start, len(before))
+        for damage in make(start, end, kind, "gbk", [s.candidates for s in slots], before, after, lm, bounds, None, opened):
+            lines.chose(damage)
+            yield damage
 
 
 def might_have_damage(text: str) -> bool:

@@ -118,7 +118,7 @@ def find_damage(text: str, *, context: LanguageModel | None = None) -> list[Dama
         found.extend(_single_byte(text, lm))
     taken = _Taken(found)
     if _gbk.might_have_damage(text):
-        for damage in _gbk.find(text, lm, _make_damage, _paragraphs(text)):
+        for damage in _gbk.find(text, lm, _make_damage, _paragraphs(text), _Lines(text)):
             if taken.add(damage):
                 found.append(damage)
     if _LEFTOVER.search(text) is not None:
@@ -185,6 +185,7 @@ def _make_damage(
     lm: Callable[[], LanguageModel],
     bounds: Sequence[tuple[int, int]],
     lone: Sequence[bool] | None = None,
+    opened: str = "",
 ) -> list[Damage]:
     """Choose characters for the slots of one span and say how sure we are.
 
@@ -193,7 +194,9 @@ def _make_damage(
     of a long damaged paragraph is then a safe fix even where one character
     in it is a guess. Slots whose bounds overlap (a GBK character holding
     bytes of two UTF-8 characters) are never cut apart. `lone` marks the
-    slots of which only a lead byte is left (see below).
+    slots of which only a lead byte is left (see below). `opened` holds the
+    brackets left open on the line before `before` (see _Lines), so that a
+    closer can find its partner beyond the context.
     """
     if all(len(s) == 1 for s in slots):
         text = "".join(s[0] for s in slots)
@@ -201,7 +204,8 @@ def _make_damage(
     model = lm()
     # Symbols the neighbours vouch for (a joiner after an emoji) survive
     # pruning even when rare on their own.
-    vouched = _symbol_bias([(c,) for c in before] + slots + [(c,) for c in after])[len(before) :]
+    prefix = [(c,) for c in opened + before]
+    vouched = _symbol_bias(prefix + slots + [(c,) for c in after])[len(prefix) :]
     slots = [
         model.prune(
             s,
@@ -222,7 +226,8 @@ def _make_damage(
         b = min(stop, a + _MAX_SLOTS)
         lo, hi = max(0, a - _CONTEXT), min(len(lattice), b + _CONTEXT)
         window = lattice[lo:hi]
-        decoding = model.decode(window, _symbol_bias(window))
+        lead = [(c,) for c in opened] if lo == 0 else []
+        decoding = model.decode(window, _symbol_bias(lead + window)[len(lead) :])
         ranked = decoding.alternatives
         if ngram is not None:
             ranked = _rescore(ngram, decoding)
@@ -373,6 +378,7 @@ def _symbol_bias(lattice: list[tuple[str, ...]]) -> list[dict[str, int] | None]:
 
 # Closing bracket -> its opening bracket (quotes included).
 _CLOSERS: Final = {"」": "「", "』": "『", "）": "（", "》": "《", "】": "【", "〉": "〈", "”": "“", "’": "‘"}
+_OPENERS: Final = frozenset(_CLOSERS.values())
 _PAIR_BONUS: Final = -60
 _UNPAIRED_PENALTY: Final = 30
 
@@ -517,6 +523,7 @@ def _single_byte(text: str, lm: Callable[[], LanguageModel]) -> Iterator[Damage]
     # A note damaged as a whole has no clean wide characters left; then every
     # mojibake-shaped run is damage, even a lone lead byte whose bytes all fell out.
     whole = bool(strong_paragraphs) and _CLEAN_WIDE.search(text) is None
+    lines = _Lines(text)
     for p in pieces:
         accepted = p.strong or whole or paragraph(p.start) in strong_paragraphs or _lossy_beside_cjk(text, p)
         confidence_cap = 1.0
@@ -529,10 +536,60 @@ def _single_byte(text: str, lm: Callable[[], LanguageModel]) -> Iterator[Damage]
         after = _clean_context(text, p.end, 1)
         slots = [s.candidates for s in p.slots]
         lone = [s.stop - s.first == 1 for s in p.slots]
-        for damage in _make_damage(p.start, p.end, kind, p.codepage, slots, before, after, lm, p.bounds, lone):
+        opened = lines.opened(p.start, len(before))
+        for damage in _make_damage(
+            p.start, p.end, kind, p.codepage, slots, before, after, lm, p.bounds, lone, opened
+        ):
             if confidence_cap < damage.confidence:
                 damage = dataclasses.replace(damage, confidence=confidence_cap)
+            lines.chose(damage)
             yield damage
+
+
+class _Lines:
+    """What the repairs chosen so far make of each line, for bracket pairing.
+
+    A closing bracket's partner is often further back than the models'
+    context: "（Multimodal）" leaves ten letters between them. Pieces are
+    repaired in order, so the line before a piece can be read with the
+    earlier pieces' choices in place, and its open brackets handed on. Each
+    stretch of a line is read once, however many pieces it holds.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._line_start = -1
+        self._pos = 0  # the line is read up to here
+        self._stack: list[str] = []
+        self._chosen: list[tuple[int, int, str]] = []  # repairs past _pos, in order
+
+    def opened(self, start: int, context: int) -> str:
+        """Brackets left open on the line of `start`, before its `context` characters."""
+        line_start = self._text.rfind("\n", 0, start) + 1
+        if line_start != self._line_start:
+            self._line_start, self._pos, self._stack, self._chosen = line_start, line_start, [], []
+        end = max(line_start, start - context)
+        for a, b, replacement in self._chosen:
+            if a >= self._pos and b <= end:
+                self._read(self._text[self._pos : a])
+                self._read(replacement)
+                self._pos = b
+        self._chosen = [c for c in self._chosen if c[0] >= self._pos]
+        if end > self._pos:
+            self._read(self._text[self._pos : end])
+            self._pos = end
+        return "".join(self._stack)
+
+    def chose(self, damage: Damage) -> None:
+        if damage.replacement is not None and damage.start >= self._pos:
+            self._chosen.append((damage.start, damage.end, damage.replacement))
+
+    def _read(self, text: str) -> None:
+        for ch in text:
+            if ch in _OPENERS:
+                self._stack.append(ch)
+            elif ch in _CLOSERS and self._stack and self._stack[-1] == _CLOSERS[ch]:
+                self._stack.pop()
 
 
 # Continuation-byte characters people do type after a letter.

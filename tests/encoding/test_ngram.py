@@ -137,6 +137,14 @@ def test_symbols_follow_how_notes_write_them() -> None:
     assert repair_text(dmg.gbk_read(text)) == text
 
 
+def test_a_closing_bracket_finds_its_partner_beyond_the_context() -> None:
+    # "）" (EF BC 89) loses its last byte to a GBK hole before the newline,
+    # and every fullwidth character fits; the "（" it closes is twenty
+    # characters back, repaired by then, beyond the models' context.
+    text = "对比学习（Contrastive Learning）\n\n正文"
+    assert repair_text(dmg.gbk_read(text)) == text
+
+
 def test_double_mojibake_whose_outer_layer_lost_a_byte() -> None:
     # π's first layer is Ï €; Ï is C3 8F and the second page drops 0x8F, so
     # the Ã is followed by the next lead byte rather than a continuation byte.
