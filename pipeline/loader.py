@@ -112,14 +112,22 @@ def read_bytes(abspath: Path, rel: str, *, max_size: int) -> bytes | Loaded:
         if st.st_size > max_size:
             return _failed(abspath, rel, "ENC003",
                            f"file is {st.st_size:,} bytes, over the limit of {max_size:,} (max-file-size); skipped")
-        with os.fdopen(fd, "rb") as fh:
-            fd = -1  # the file object closes it now
-            data = fh.read(max_size + 1)
+        # Read from the descriptor itself: handing it to a file object made
+        # two owners, and a Ctrl-C between the hand-over and the bookkeeping
+        # closed it twice (EBADF instead of "interrupted").
+        chunks: list[bytes] = []
+        remaining = max_size + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        data = b"".join(chunks)
     except OSError as exc:
         return _failed(abspath, rel, "ENC001", _os_message(exc, abspath))
     finally:
-        if fd >= 0:
-            os.close(fd)
+        os.close(fd)
     if len(data) > max_size:  # grew since stat
         return _failed(abspath, rel, "ENC003", f"file is over the limit of {max_size:,} bytes; skipped")
     return data
