@@ -12,7 +12,7 @@ import hashlib
 import os
 import pickle
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -218,6 +218,13 @@ class Corpus:
         self._packed[rel] = (digest, blob)
         self._packed_ids[rel] = document.meta.get("id")
         return blob
+
+    def held_documents(self) -> Iterator[Document]:
+        """The documents this run has parsed or installed (not the whole corpus)."""
+        for rel in sorted({*self._loaded, *self._packed}):
+            doc = self.document(rel)
+            if doc is not None:
+                yield doc
 
     def is_packed(self, rel: str) -> bool:
         """Is ``rel`` held as a packed light document (see :meth:`install`)?"""

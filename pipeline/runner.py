@@ -379,7 +379,8 @@ class Checker:
         every worker inherits them. ``meanwhile`` runs in this process while
         the workers do (after the notes when there is no pool).
         """
-        if self.jobs < 2 or len(pending) < 4 * PARALLEL_THRESHOLD or not _can_fork():
+        one_process = any(rule.needs_one_process(self.ctx) for rule in self.cross_rules)
+        if self.jobs < 2 or len(pending) < 4 * PARALLEL_THRESHOLD or one_process or not _can_fork():
             done = dict(_finish_chunk_with(self, pending))
             meanwhile()
             return done

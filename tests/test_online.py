@@ -235,3 +235,24 @@ def test_check_online_flag(tmp_path: Path, server: str, capsys: pytest.CaptureFi
     assert Handler.hits[("HEAD", "/missing")] == 1  # asked once for both links
     cached = json.loads((tmp_path / CACHE_FILE).read_text(encoding="utf-8"))["entries"]
     assert list(cached) == [f"{server}/ok"]
+
+
+def test_a_large_online_run_asks_each_url_once(tmp_path: Path, server: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    # Enough notes that the cross-file phase would be forked. Every URL must
+    # still be requested once: /shared appears only in notes past the first
+    # ones the main process finishes, so forked workers would each ask.
+    from pipeline.runner import PARALLEL_THRESHOLD
+
+    (tmp_path / "pyproject.toml").write_text('[tool.corpus]\nroot = "."\n\n[tool.corpus.links]\nretries = 0\n',
+                                             encoding="utf-8")
+    count = 5 * PARALLEL_THRESHOLD
+    for i in range(count):
+        shared = f" [shared]({server}/shared)" if i >= 2 * PARALLEL_THRESHOLD else ""
+        (tmp_path / f"n{i:03d}.md").write_text(f"# N{i}\n\n[own]({server}/page{i}){shared}\n", encoding="utf-8")
+    args = ["check", str(tmp_path), "--config", str(tmp_path / "pyproject.toml"), "--select", "LNK014",
+            "--online", "--jobs", "2"]
+    assert main(args) == 0
+    capsys.readouterr()
+    assert Handler.hits[("HEAD", "/shared")] == 1
+    assert sum(Handler.hits.values()) == count + 1

@@ -44,13 +44,19 @@ class Rule:
     #: "document": runs per file; "corpus": runs once over the whole corpus
     scope: ClassVar[str] = "document"
     #: True for rules that look at other files through ``ctx.corpus``.  They run
-    #: after every note was parsed (in the main process, on light documents:
-    #: no tokens, no text, see :func:`pipeline.document.lighten`); the others
-    #: run in the worker that parsed the note.
+    #: after every note was parsed, on light documents (no tokens, no text, see
+    #: :func:`pipeline.document.lighten`): in the main process, or in forked
+    #: workers on a large run; the others run in the worker that parsed the note.
     needs_corpus: ClassVar[bool] = False
 
     def check(self, doc: Document, ctx: Context) -> Iterable[Finding]:
         return ()
+
+    def needs_one_process(self, ctx: Context) -> bool:
+        """True when this run of the rule keeps state that forked workers could
+        not share (the online link checker's requests and cache): the
+        cross-file phase then stays in the main process."""
+        return False
 
     @classmethod
     def explain(cls) -> str:

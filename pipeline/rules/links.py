@@ -974,6 +974,10 @@ class DeadExternalLink(Rule):
     summary = "External link does not answer successfully"
     severity = Severity.WARNING
 
+    def needs_one_process(self, ctx: Context) -> bool:
+        # One checker requests each URL once per run and owns links.json.
+        return bool(ctx.cache.get(ONLINE_FLAG) or ctx.config.settings.links.online)
+
     def check(self, doc: Document, ctx: Context) -> Iterable[Finding]:
         settings = ctx.config.settings.links
         if not (ctx.cache.get(ONLINE_FLAG) or settings.online):
@@ -991,9 +995,7 @@ class DeadExternalLink(Rule):
             ctx.cache[_CHECKER_KEY] = checker
             # This rule runs note after note; ask for every checked note's URLs at once, so the
             # thread pool is full and each URL is requested once per run.
-            loaded = getattr(ctx.corpus, "_loaded", {})
-            everything = [url for item in loaded.values() if item.document is not None
-                          for _link, url in _requested(item.document, ignore)]
+            everything = [url for held in ctx.corpus.held_documents() for _link, url in _requested(held, ignore)]
             checker.check([*everything, *(url for _link, url in wanted)])
         results = checker.check(url for _link, url in wanted)
         for link, url in wanted:
