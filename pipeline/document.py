@@ -209,12 +209,13 @@ def replace_exact(doc: Document, exact: bool) -> Document:
 def entry_tokens(tokens: Sequence[Token]) -> tuple[Token, ...]:
     """The tokens an index listing's entries are read from, and nothing else.
 
-    An entry is an inline token after a ``heading_open``, or after the
-    ``paragraph_open`` of a list item; ``pipeline.index.entry_targets`` reads
-    it, the two tokens before it, and its first link. Those three are kept per
-    entry, in order, the inline token's children cut to that link, so
-    ``entry_targets`` gives the same answer on the result as on the whole
-    stream.
+    An entry is an inline token after a ``heading_open`` (its first link),
+    or after the ``paragraph_open`` of a list item that starts with a link.
+    Three tokens are kept per entry, in order: the two before it and the
+    inline token, its children cut to that link. The result is its own
+    answer again (``entry_tokens(entry_tokens(t)) == entry_tokens(t)`` in
+    shape), which is how ``pipeline.index.entry_targets`` reads light index
+    documents and whole ones alike.
     """
     kept: list[Token] = []
     for i in range(1, len(tokens)):

@@ -36,7 +36,7 @@ from urllib.parse import unquote
 
 from pipeline.config import Config
 from pipeline.corpus import Corpus
-from pipeline.document import Document, parse
+from pipeline.document import Document, entry_tokens, parse
 from pipeline.errors import ConfigError, TemplateError
 
 # ----------------------------------------------------------------------- markers
@@ -1011,22 +1011,16 @@ def entry_targets(tokens: Sequence[Any], folder: str, first_line: int = 1, last_
     """Paths (relative to the root) that entries link to, in order.
 
     An *entry* is a heading whose text holds a link (its first link), or a
-    list item that starts with a link: the two shapes index listings take.
-    Links further inside a list item (关联阅读 …) are references, not entries.
+    list item that starts with a link: the two shapes index listings take
+    (:func:`pipeline.document.entry_tokens` picks them out, for light index
+    documents too). Links further inside a list item (关联阅读 …) are
+    references, not entries.
     """
     out: list[str] = []
-    for i, tok in enumerate(tokens):
-        if tok.type != "inline" or not tok.map or not (first_line <= tok.map[0] + 1 <= last_line) or i == 0:
+    for tok in entry_tokens(tokens)[2::3]:  # each entry: two tokens of shape, then its inline token
+        if not tok.map or not (first_line <= tok.map[0] + 1 <= last_line):
             continue
-        children = tok.children or []
-        prev = tokens[i - 1]
-        link = None
-        if prev.type == "heading_open":
-            link = next((c for c in children if c.type == "link_open"), None)
-        elif prev.type == "paragraph_open" and i >= 2 and tokens[i - 2].type == "list_item_open":
-            link = children[0] if children and children[0].type == "link_open" else None
-        if link is None:
-            continue
+        link = tok.children[0]
         path = resolve_link(folder, str(link.attrs.get("href") or ""))
         if path is not None:
             out.append(path)
