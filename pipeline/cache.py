@@ -14,7 +14,9 @@ so changing the configuration or upgrading the tool starts from scratch.
   only that note is checked again; changing a heading changes it, so the
   links of every note that could point there are checked again;
 * per run, by every file's path, size and modification time: the final
-  diagnostics, so an unchanged corpus is answered without reading it.
+  diagnostics, so an unchanged corpus is answered without reading it;
+* the validated ``[tool.corpus]`` settings, by the table's hash (see
+  pipeline/config.py), so a run does not import pydantic to re-validate them.
 
 Writes are atomic; a cache file that cannot be read is ignored and rebuilt.
 Nothing here is ever fatal.
@@ -80,13 +82,10 @@ class Cache:
             self._write(path, doc, packed)
 
     def get_corpus(self, fingerprint: str) -> Any | None:
-        data = _read(self.folder / f"corpus-{self.salt}.pickle")
-        if isinstance(data, tuple) and len(data) == 2 and data[0] == fingerprint:
-            return data[1]
-        return None
+        return self.get_keyed(f"corpus-{self.salt}", fingerprint)
 
     def put_corpus(self, fingerprint: str, value: Any) -> None:
-        self._write(self.folder / f"corpus-{self.salt}.pickle", (fingerprint, value))
+        self.put_keyed(f"corpus-{self.salt}", fingerprint, value)
 
     def retain(self, digests: set[str]) -> None:
         """Forget notes that no longer exist, so the pack does not grow forever."""
@@ -111,6 +110,17 @@ class Cache:
     def touch_table(self, kind: str) -> None:
         self._dirty_tables.add(kind)
 
+    # ------------------------------------------------------------------ keyed
+    def get_keyed(self, name: str, key: str) -> Any | None:
+        """The value last stored as ``name``, if it was stored under ``key``."""
+        data = _read(self.folder / f"{name}.pickle")
+        if isinstance(data, tuple) and len(data) == 2 and data[0] == key:
+            return data[1]
+        return None
+
+    def put_keyed(self, name: str, key: str, value: Any) -> None:
+        self._write(self.folder / f"{name}.pickle", (key, value))
+
     # ------------------------------------------------------------------- runs
     def run_key(self, parts: list[str]) -> str:
         h = hashlib.sha256(self.salt.encode())
@@ -120,13 +130,10 @@ class Cache:
         return h.hexdigest()
 
     def get_run(self, key: str) -> Any | None:
-        data = _read(self.folder / "run.pickle")
-        if isinstance(data, tuple) and len(data) == 2 and data[0] == key:
-            return data[1]
-        return None
+        return self.get_keyed("run", key)
 
     def put_run(self, key: str, value: Any) -> None:
-        self._write(self.folder / "run.pickle", (key, value))
+        self.put_keyed("run", key, value)
 
     # ------------------------------------------------------------------ write
     def flush(self) -> None:

@@ -60,14 +60,14 @@ def _exit_on_sigterm() -> None:
             pass
 
 
-def _config(config_path: Path | None, paths: Sequence[Path]):  # type: ignore[no-untyped-def]
+def _config(config_path: Path | None, paths: Sequence[Path], memo: bool = False):  # type: ignore[no-untyped-def]
     from pipeline.config import load_config
 
     start = paths[0] if paths else Path.cwd()
     start = start if start.is_dir() else start.parent
     if not start.exists():
         start = Path.cwd()
-    return load_config(config_path, start)
+    return load_config(config_path, start, memo=memo)
 
 
 def _codes(values: Sequence[str]) -> list[str]:
@@ -114,7 +114,7 @@ def check(paths: tuple[Path, ...], fmt: str, select: tuple[str, ...], ignore: tu
     from pipeline.report import render
     from pipeline.runner import Checker
 
-    config = _config(config_path, paths)
+    config = _config(config_path, paths, memo=not no_cache)
     targets = list(paths) or [config.root]
     sel, ign = _codes(select), _codes(ignore)
     # Network answers must not be replayed from the result cache: links.json has its own expiry.
@@ -288,9 +288,11 @@ def build_index(root: Path | None, check: bool, show_diff: bool, config_path: Pa
 
     config = _config(config_path, [root] if root else [])
     if root is not None:
+        import dataclasses
+
         from pipeline.config import Config
 
-        config = Config(config.settings.model_copy(update={"root": str(root.resolve())}), config.project_dir,
+        config = Config(dataclasses.replace(config.settings, root=str(root.resolve())), config.project_dir,
                         config.source)
     if not config.root.is_dir():
         raise CorpusError(f"corpus root {config.root} is not a folder: pass ROOT or set [tool.corpus] root")

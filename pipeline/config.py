@@ -1,11 +1,18 @@
 """Settings from ``[tool.corpus]`` in pyproject.toml, validated by pydantic.
 
+The settings are plain frozen dataclasses; pydantic validates the TOML table
+into them, and is imported only when a table has not been validated before:
+the result is remembered in ``.corpus_cache/`` under the table's hash, so a
+pre-commit run on one note does not pay pydantic's ~0.1 s import.
+
 An unknown key or a wrong value is a :class:`ConfigError` naming the key and
-the file; the CLI turns it into exit code 2.
+the file; the CLI turns it into exit code 2.  Keys are written with hyphens
+(``max-file-size``); the underscore spelling is accepted too.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import functools
 import hashlib
@@ -13,29 +20,40 @@ import json
 import re
 import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+# Constraints pydantic reads from the annotations; annotated-types is what it
+# uses itself, and costs nothing like pydantic to import.
+from annotated_types import Ge, Gt, Le
 
 from pipeline.errors import ConfigError
 
 _CODE = re.compile(r"^[A-Z]+[0-9]*$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+def _key(name: str) -> str:
+    return name.replace("_", "-")
 
 
-class TypeRule(_Strict):
+# Read by pydantic when it validates these dataclasses (stdlib dataclasses
+# take their pydantic configuration from this attribute).
+_STRICT = {"extra": "forbid", "alias_generator": _key, "populate_by_name": True}
+
+
+@dataclass(frozen=True)
+class TypeRule:
     """Which doc type the files matching ``glob`` have (first match wins)."""
 
+    __pydantic_config__ = _STRICT
     glob: str
     type: str
 
 
-class SectionRequirement(_Strict):
+@dataclass(frozen=True)
+class SectionRequirement:
     """A section a doc type must have: a heading containing one of ``titles``
     whose section holds ``holds`` ("math" | "code" | "table").
 
@@ -45,13 +63,14 @@ class SectionRequirement(_Strict):
     ``exclude_titles`` are phrases that contain a title without meaning it
     (对比学习 is contrastive learning, not a comparison)."""
 
+    __pydantic_config__ = _STRICT
     name: str
     titles: list[str]
-    exclude_titles: list[str] = Field(default_factory=list, alias="exclude-titles")
     holds: Literal["math", "code", "table"]
-    min_rows: int = Field(default=2, ge=1)
-    min_columns: int = Field(default=2, ge=1)
-    languages: list[str] = Field(default_factory=list)
+    exclude_titles: list[str] = field(default_factory=list)
+    min_rows: Annotated[int, Ge(1)] = 2
+    min_columns: Annotated[int, Ge(1)] = 2
+    languages: list[str] = field(default_factory=list)
 
 
 def _default_types() -> list[TypeRule]:
@@ -70,51 +89,50 @@ def _default_sections() -> dict[str, list[SectionRequirement]]:
     }
 
 
-class LinkSettings(_Strict):
+@dataclass(frozen=True)
+class LinkSettings:
     """``[tool.corpus.links]``: how external links are checked (LNK014)."""
 
+    __pydantic_config__ = _STRICT
     online: bool = False  # also turned on by ``corpus check --online``
-    timeout: float = Field(default=10.0, gt=0)
-    concurrency: int = Field(default=8, ge=1, le=64)
-    retries: int = Field(default=2, ge=0, le=10)
-    cache_hours: float = Field(default=168.0, alias="cache-hours", ge=0)
-    ignore_urls: list[str] = Field(default_factory=list, alias="ignore-urls")  # regexes, matched from the start
-
-    @field_validator("ignore_urls")
-    @classmethod
-    def _regexes(cls, value: list[str]) -> list[str]:
-        for pattern in value:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"{pattern!r} is not a regular expression: {exc}") from None
-        return value
+    timeout: Annotated[float, Gt(0)] = 10.0
+    concurrency: Annotated[int, Ge(1), Le(64)] = 8
+    retries: Annotated[int, Ge(0), Le(10)] = 2
+    cache_hours: Annotated[float, Ge(0)] = 168.0
+    ignore_urls: list[str] = field(default_factory=list)  # regexes, matched from the start
 
 
-class Settings(_Strict):
+@dataclass(frozen=True)
+class Settings:
+    __pydantic_config__ = _STRICT
     root: str = "corpus"
-    include: list[str] = Field(default_factory=lambda: ["**/*.md"])
-    exclude: list[str] = Field(default_factory=list)
-    select: list[str] = Field(default_factory=list)
-    ignore: list[str] = Field(default_factory=list)
-    severity: dict[str, Literal["error", "warning"]] = Field(default_factory=dict)
-    per_file_ignores: dict[str, list[str]] = Field(default_factory=dict, alias="per-file-ignores")
-    types: list[TypeRule] = Field(default_factory=_default_types)
-    sections: dict[str, list[SectionRequirement]] = Field(default_factory=_default_sections)
+    include: list[str] = field(default_factory=lambda: ["**/*.md"])
+    exclude: list[str] = field(default_factory=list)
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    severity: dict[str, Literal["error", "warning"]] = field(default_factory=dict)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    types: list[TypeRule] = field(default_factory=_default_types)
+    sections: dict[str, list[SectionRequirement]] = field(default_factory=_default_sections)
     lang: str = "zh-cn"
-    max_file_size: int = Field(default=10_000_000, alias="max-file-size", gt=0)
-    follow_external_symlinks: bool = Field(default=False, alias="follow-external-symlinks")
+    max_file_size: Annotated[int, Gt(0)] = 10_000_000
+    follow_external_symlinks: bool = False
     templates: str = "templates"
-    index_templates: dict[str, str] = Field(default_factory=dict, alias="index-templates")
-    links: LinkSettings = Field(default_factory=LinkSettings)
+    index_templates: dict[str, str] = field(default_factory=dict)
+    links: LinkSettings = field(default_factory=LinkSettings)
 
-    @field_validator("select", "ignore")
-    @classmethod
-    def _codes(cls, value: list[str]) -> list[str]:
-        for code in value:
+
+def _check_values(settings: Settings) -> None:
+    """What the types cannot say; raises ValueError naming the key."""
+    for key, codes in (("select", settings.select), ("ignore", settings.ignore)):
+        for code in codes:
             if not _CODE.match(code):
-                raise ValueError(f"{code!r} is not a rule code or prefix (e.g. LNK001, LNK, ENC)")
-        return value
+                raise ValueError(f"{key}: {code!r} is not a rule code or prefix (e.g. LNK001, LNK, ENC)")
+    for pattern in settings.links.ignore_urls:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"links.ignore-urls: {pattern!r} is not a regular expression: {exc}") from None
 
 
 class Config:
@@ -131,7 +149,7 @@ class Config:
 
     @cached_property
     def fingerprint(self) -> str:
-        data = json.dumps(self.settings.model_dump(mode="json"), sort_keys=True)
+        data = json.dumps(dataclasses.asdict(self.settings), sort_keys=True)
         return hashlib.sha256(data.encode()).hexdigest()[:16]
 
     def doc_type(self, rel_path: str) -> str:
@@ -184,8 +202,12 @@ def find_pyproject(start: Path) -> Path | None:
     return None
 
 
-def load_config(path: Path | None = None, start: Path | None = None) -> Config:
-    """Load ``[tool.corpus]`` from ``path`` or the nearest pyproject.toml that has it."""
+def load_config(path: Path | None = None, start: Path | None = None, *, memo: bool = False) -> Config:
+    """Load ``[tool.corpus]`` from ``path`` or the nearest pyproject.toml that has it.
+
+    With ``memo``, a table validated before is read back from
+    ``.corpus_cache/`` next to the pyproject.toml instead of being validated
+    again (see the module docstring)."""
     source = path if path is not None else find_pyproject(start or Path.cwd())
     if source is None:
         return Config(Settings(), (start or Path.cwd()).resolve(), None)
@@ -200,27 +222,68 @@ def load_config(path: Path | None = None, start: Path | None = None) -> Config:
     raw: Any = data.get("tool", {}).get("corpus", {})
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: [tool.corpus] must be a table")
+    project_dir = source.parent.resolve()
+    cache = None
+    if memo:
+        from pipeline.cache import Cache
+
+        cache = Cache(project_dir / ".corpus_cache", "settings")
+        key = _memo_key(raw)
+        settings = cache.get_keyed("settings", key)
+        if isinstance(settings, Settings):
+            return Config(settings, project_dir, source)
     try:
-        settings = Settings.model_validate(raw)
+        settings = validate(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: [tool.corpus] {exc}") from None
+    if cache is not None:
+        cache.put_keyed("settings", key, settings)
+    return Config(settings, project_dir, source)
+
+
+def _memo_key(raw: dict[str, Any]) -> str:
+    # The table as TOML parsed it, plus this module as installed: a validated
+    # result stays valid while neither changes.
+    here = Path(__file__).stat()
+    text = json.dumps(raw, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(f"{here.st_size}|{here.st_mtime_ns}|{text}".encode()).hexdigest()
+
+
+def validate(raw: dict[str, Any]) -> Settings:
+    """The settings of a ``[tool.corpus]`` table; ValueError says what is wrong."""
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        settings = TypeAdapter(Settings).validate_python(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        if first["type"] == "extra_forbidden":
+        if first["type"] in ("unexpected_keyword_argument", "extra_forbidden"):
             message = f"unknown key {where!r}"
-            suggestion = _suggest(str(first["loc"][-1]), _known_keys())
+            suggestion = _suggest(str(first["loc"][-1]), _known_keys(first["loc"][:-1]))
             if suggestion:
                 message += f"; did you mean {suggestion!r}?"
         else:
             message = f"{where}: {first['msg']}"
-        raise ConfigError(f"{source}: [tool.corpus] {message}") from None
-    return Config(settings, source.parent.resolve(), source)
+        raise ValueError(message) from None
+    _check_values(settings)
+    return settings
 
 
-def _known_keys() -> list[str]:
-    keys: list[str] = []
-    for name, info in Settings.model_fields.items():
-        keys.append(info.alias or name)
-    return keys
+def _known_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys of the table at ``loc`` (e.g. ``("sections", "note", 0)``)."""
+    import typing
+
+    current: Any = Settings
+    for part in loc:
+        if dataclasses.is_dataclass(current):
+            current = typing.get_type_hints(current).get(str(part).replace("-", "_"))
+        else:  # list[X] or dict[str, X]: the part is an index or a key
+            args = typing.get_args(current)
+            current = args[-1] if args else None
+    if not dataclasses.is_dataclass(current):
+        return []
+    return [_key(f.name) for f in dataclasses.fields(current)]
 
 
 def _suggest(word: str, options: list[str]) -> str | None:
