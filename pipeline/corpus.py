@@ -52,9 +52,10 @@ class Corpus:
         # ~35 KB of objects, so a 10k-note run keeps its memory. The few in
         # use are kept unpacked in a small most-recently-used table.
         self._packed: dict[str, tuple[str, bytes]] = {}
-        # The front-matter "id" of each packed document, as written: the id
-        # map of a large run needs it for every note, without unpacking.
-        self._packed_ids: dict[str, object] = {}
+        # The front-matter "id" and "type" of each packed document, as
+        # written: the id map of a large run needs them for every note,
+        # without unpacking.
+        self._packed_heads: dict[str, tuple[object, object]] = {}
         self._recent: OrderedDict[str, Loaded] = OrderedDict()
         self._files: list[str] | None = None
         self._dirs: set[str] | None = None
@@ -216,7 +217,7 @@ class Corpus:
         self._loaded.pop(rel, None)
         blob = pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL)
         self._packed[rel] = (digest, blob)
-        self._packed_ids[rel] = document.meta.get("id")
+        self._packed_heads[rel] = (document.meta.get("id"), document.meta.get("type"))
         return blob
 
     def held_documents(self) -> Iterator[Document]:
@@ -226,13 +227,16 @@ class Corpus:
             if doc is not None:
                 yield doc
 
-    def is_packed(self, rel: str) -> bool:
-        """Is ``rel`` held as a packed light document (see :meth:`install`)?"""
-        return rel in self._packed and rel not in self._loaded
-
-    def packed_id(self, rel: str) -> object:
-        """The front-matter ``id`` value of a packed document, as written."""
-        return self._packed_ids.get(rel)
+    def held_head(self, rel: str) -> tuple[object, object, bool] | None:
+        """The front-matter ``id`` and ``type`` of a document this run holds,
+        as written, and whether it is held packed; without unpacking it.
+        None when the run holds no document for ``rel``."""
+        loaded = self._loaded.get(rel)
+        if loaded is not None:
+            meta = loaded.document.meta if loaded.document is not None else {}
+            return meta.get("id"), meta.get("type"), False
+        head = self._packed_heads.get(rel)
+        return None if head is None else (*head, True)
 
     def remember(self, loaded: Loaded) -> None:
         """Share a document the runner already parsed."""

@@ -390,9 +390,36 @@ def read_front_matter(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _id_of_file(path: Path) -> str | None:
-    meta = read_front_matter(path)
-    return note_id(meta) if meta else None
+Head = tuple[str | None, str | None]  # (note id, declared doc type)
+
+
+def _head(ident: object, declared: object) -> Head:
+    return note_id({"id": ident}), declared if isinstance(declared, str) and declared else None
+
+
+def _head_of_file(path: Path) -> Head:
+    meta = read_front_matter(path) or {}
+    return _head(meta.get("id"), meta.get("type"))
+
+
+def note_heads(corpus: Corpus, rels: Iterable[str]) -> Iterator[tuple[str, str | None, str | None]]:
+    """``(rel, id, declared type)`` of each of ``rels``.
+
+    From the document when the run holds it, else from the front-matter
+    alone, remembered under the file's stat: checking one note must not
+    parse (or unpack) the rest of the corpus to learn their ids.
+    """
+    for rel in rels:
+        held = corpus.held_head(rel)
+        if held is None:
+            head = corpus.memo_by_stat("note-head", rel, _head_of_file)
+        elif held[2]:
+            # A packed note is recorded too, so that the next run checking a
+            # few notes finds every id without reading 10k front-matters.
+            head = corpus.memo_by_stat("note-head", rel, lambda _path, held=held: _head(held[0], held[1]))
+        else:
+            head = _head(held[0], held[1])
+        yield rel, head[0], head[1]
 
 
 def note_id(meta: dict[str, Any]) -> str | None:
@@ -674,27 +701,7 @@ class LinkIndex:
         """
         if self._ids is None:
             out: dict[str, list[str]] = defaultdict(list)
-            loaded = getattr(self.corpus, "_loaded", {})
-            for rel in self.corpus.markdown_files:
-                meta: dict[str, Any] | None
-                if rel in loaded:
-                    doc = loaded[rel].document
-                    meta = doc.meta if doc is not None else None
-                elif self.corpus.is_packed(rel):
-                    # Recorded under the file's stat as well, so that the next
-                    # run checking a few notes finds every id without reading
-                    # 10k front-matters.
-                    written = self.corpus.packed_id(rel)
-                    ident = self.corpus.memo_by_stat("note-id", rel, lambda _path, written=written: note_id({"id": written}))
-                    if ident is not None:
-                        out[ident].append(rel)
-                    continue
-                else:
-                    ident = self.corpus.memo_by_stat("note-id", rel, _id_of_file)
-                    if ident is not None:
-                        out[ident].append(rel)
-                    continue
-                ident = note_id(meta) if meta else None
+            for rel, ident, _declared in note_heads(self.corpus, self.corpus.markdown_files):
                 if ident is not None:
                     out[ident].append(rel)
             self._ids = dict(out)

@@ -60,16 +60,18 @@ def discover_cases() -> list[Case]:
     return cases
 
 
+def case_config(case: Case) -> Config:
+    """A folder case's own pyproject.toml if it has one; the defaults otherwise."""
+    pyproject = case.path / "pyproject.toml"
+    if case.path.is_dir() and pyproject.is_file():
+        return load_config(pyproject)
+    return Config(Settings(root="."), (case.path if case.path.is_dir() else case.path.parent).resolve(), None)
+
+
 def run_case(case: Case) -> list[str]:
-    if case.path.is_dir():
-        pyproject = case.path / "pyproject.toml"
-        config = load_config(pyproject) if pyproject.is_file() else Config(Settings(root="."), case.path.resolve(), None)
-        base = case.path.resolve()
-        target = config.root
-    else:
-        config = Config(Settings(root="."), case.path.parent.resolve(), None)
-        base = case.path.parent.resolve()
-        target = case.path.resolve()
+    config = case_config(case)
+    base = config.project_dir
+    target = config.root if case.path.is_dir() else case.path.resolve()
     # All rules run (suppressions interact across rules); only the case's code is compared.
     checker = Checker(config)
     result = checker.check_paths([target])

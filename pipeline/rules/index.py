@@ -8,6 +8,7 @@ in ``ctx.cache``; each check is then a lookup.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import posixpath
 from collections.abc import Iterable
@@ -21,7 +22,6 @@ from pipeline.index import (
     LISTING_BLOCKS,
     IndexFile,
     Model,
-    Note,
     ReadmeResult,
     Renderer,
     build_model,
@@ -32,12 +32,13 @@ from pipeline.index import (
     entry_targets,
     fingerprint,
     generated_entries,
+    index_from,
     note_from,
-    notes_and_index,
     render_readme,
     resolve_link,
     start_marker,
 )
+from pipeline.linkindex import note_heads
 from pipeline.rules import register
 from pipeline.rules.base import Context, Rule
 
@@ -78,39 +79,48 @@ def _model(ctx: Context) -> Model:
     return model
 
 
-def _folder(ctx: Context, folder: str) -> tuple[list[Note], IndexFile | None]:
-    """The notes of one folder and its index: what the note rules need, at
-    the cost of that folder only (a note's check must not scan the corpus)."""
-    rels = _files(ctx).get(folder, ())
-    # Keyed by the listing, not by every file's digest: this runs once per
-    # note, and hashing the whole folder each time made it quadratic.
-    key = rels
+def _folder_files(ctx: Context, folder: str) -> list[str]:
+    """The Markdown files directly in ``folder``, without grouping the whole
+    corpus: a one-note check asks for one folder."""
+    files = ctx.corpus.markdown_files
+    prefix = f"{folder}/" if folder else ""
+    lo = bisect.bisect_left(files, prefix)
+    hi = bisect.bisect_left(files, prefix + "\U0010ffff") if prefix else len(files)
+    return [rel for rel in files[lo:hi] if "/" not in rel[len(prefix):]]
+
+
+def _folder_index(ctx: Context, folder: str) -> IndexFile | None:
+    """The index README of ``folder``, if it has one."""
+    # Memoised per folder listing, like the ids below: a listing is the same
+    # for the whole run unless files appear.
+    rels = tuple(_folder_files(ctx, folder))
     memo = ctx.cache.setdefault(_FOLDERS, {})
     assert isinstance(memo, dict)
     cached = memo.get(folder)
-    if cached is not None and cached[0] == key:
+    if cached is not None and cached[0] == rels:
         return cached[1]  # type: ignore[no-any-return]
-    notes, indexes = notes_and_index(ctx.corpus, rels)
     readme = posixpath.join(folder, "README.md") if folder else "README.md"
-    index = next((i for i in indexes if i.path == readme), None)
-    memo[folder] = (key, (notes, index))
-    return notes, index
+    doc = ctx.corpus.document(readme) if readme in rels else None
+    index = index_from(doc) if doc is not None and doc_kind(doc) == "index" else None
+    memo[folder] = (rels, index)
+    return index
 
 
-def _ids_in_folder(ctx: Context, folder: str) -> dict[str, list[Note]]:
-    """The notes of a folder by canonical id, built once per folder: comparing
-    each note with every other one made the check quadratic."""
-    notes, _index = _folder(ctx, folder)
+def _ids_in_folder(ctx: Context, folder: str) -> dict[str, list[str]]:
+    """The notes of a folder by canonical id, built once per folder from the
+    notes' ids alone: comparing each note with every other one made the
+    check quadratic, and unpacking the folder made a one-note check slow."""
+    rels = tuple(_folder_files(ctx, folder))
     memo = ctx.cache.setdefault(_IDS, {})
     assert isinstance(memo, dict)
     cached = memo.get(folder)
-    if cached is not None and cached[0] is notes:
+    if cached is not None and cached[0] == rels:
         return cached[1]  # type: ignore[no-any-return]
-    by_id: dict[str, list[Note]] = {}
-    for n in notes:
-        if n.id:
-            by_id.setdefault(canonical_id(n.id), []).append(n)
-    memo[folder] = (notes, by_id)
+    by_id: dict[str, list[str]] = {}
+    for rel, ident, declared in note_heads(ctx.corpus, rels):
+        if ident and (declared or ctx.config.doc_type(rel)) == "note":
+            by_id.setdefault(canonical_id(ident), []).append(rel)
+    memo[folder] = (rels, by_id)
     return by_id
 
 
@@ -340,7 +350,7 @@ class DuplicateNoteNumber(_NoteRule):
         if not me.id:
             return
         by_id = _ids_in_folder(ctx, me.folder)
-        others = sorted(n.file for n in by_id.get(canonical_id(me.id), ()) if n.path != me.path)
+        others = sorted(posixpath.basename(rel) for rel in by_id.get(canonical_id(me.id), ()) if rel != me.path)
         if others:
             line, col = _position(doc, "id")
             yield Finding(line, col, f'number "{me.id}" is also used by {", ".join(others)} in this section; '
@@ -420,7 +430,7 @@ class UndeclaredGroup(_NoteRule):
         me = note_from(doc)
         if not me.group:
             return
-        _notes, index = _folder(ctx, me.folder)
+        index = _folder_index(ctx, me.folder)
         if index is None or index.kind != "section":
             return
         keys = [g.key for g in index.groups]
