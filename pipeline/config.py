@@ -159,10 +159,17 @@ class Config:
         return "note"
 
     def is_included(self, rel_path: str) -> bool:
-        s = self.settings
-        if not any(glob_match(rel_path, g) for g in s.include):
-            return False
-        return not any(glob_match(rel_path, g) for g in s.exclude)
+        return self._included(rel_path) is not None and self._excluded(rel_path) is None
+
+    @cached_property
+    def _included(self) -> Callable[[str], re.Match[str] | None]:
+        # One regex for all the patterns: this runs once per file of the
+        # corpus, and a 10k-file listing paid ~20 ms in per-pattern calls.
+        return _globs_regex(tuple(self.settings.include))
+
+    @cached_property
+    def _excluded(self) -> Callable[[str], re.Match[str] | None]:
+        return _globs_regex(tuple(self.settings.exclude))
 
     def ignored_codes(self, rel_path: str) -> list[str]:
         out: list[str] = []
@@ -181,10 +188,19 @@ def glob_match(rel_path: str, pattern: str) -> bool:
 def _glob_regex(pattern: str) -> Callable[[str], re.Match[str] | None]:
     # One compiled regex per pattern, its leading "**/" parts optional: a
     # large corpus asks this of every path several times per run.
-    alternatives = [fnmatch.translate(pattern)]
-    while pattern.startswith("**/"):
-        pattern = pattern[3:]
+    return _globs_regex((pattern,))
+
+
+def _globs_regex(patterns: tuple[str, ...]) -> Callable[[str], re.Match[str] | None]:
+    """Matches a path that any of ``patterns`` matches (none: nothing)."""
+    alternatives = []
+    for pattern in patterns:
         alternatives.append(fnmatch.translate(pattern))
+        while pattern.startswith("**/"):
+            pattern = pattern[3:]
+            alternatives.append(fnmatch.translate(pattern))
+    if not alternatives:
+        return lambda _path: None
     return re.compile("|".join(f"(?:{a})" for a in alternatives)).match
 
 

@@ -165,27 +165,36 @@ class Corpus:
             return Loaded(path, rel, None, light, (), digest)
         return load_bytes(path, rel, data, doc_type=self.config.doc_type(rel))
 
-    def memo_by_stat(self, kind: str, rel: str, compute: Callable[[Path], Any]) -> Any:
-        """``compute(path)``, remembered in the cache for as long as the file's
-        size, modification time and inode stay the same."""
+    def memo_by_stat(self, kind: str, items: Iterable[tuple[str, Callable[[Path], Any]]]) -> Iterator[Any]:
+        """``compute(path)`` for each ``(rel, compute)``, remembered in the
+        cache for as long as the file's size, modification time and inode
+        stay the same."""
         cache = getattr(self, "_doc_cache", None)
         if cache is None:
-            return compute(self.root / rel)
-        # A plain string path: this runs once per note of the corpus for the
-        # id map, and pathlib's joins were most of a one-note check's time.
-        try:
-            st = os.stat(os.path.join(self._root_str, rel))
-        except OSError:
-            return compute(self.root / rel)
-        key = (st.st_size, st.st_mtime_ns, st.st_ino)
+            for rel, compute in items:
+                yield compute(self.root / rel)
+            return
         table = cache.stat_table(kind)
-        hit = table.get(rel)
-        if hit is not None and hit[0] == key:
-            return hit[1]
-        value = compute(self.root / rel)
-        table[rel] = (key, value)
-        cache.touch_table(kind)
-        return value
+        # Plain string paths and one loop: this runs for every note of the
+        # corpus for the id map, and per-call overhead was most of a one-note
+        # check's time.
+        prefix = os.path.join(self._root_str, "")
+        stat = os.stat
+        for rel, compute in items:
+            try:
+                st = stat(prefix + rel)
+            except OSError:
+                yield compute(self.root / rel)
+                continue
+            key = (st.st_size, st.st_mtime_ns, st.st_ino)
+            hit = table.get(rel)
+            if hit is not None and hit[0] == key:
+                yield hit[1]
+                continue
+            value = compute(self.root / rel)
+            table[rel] = (key, value)
+            cache.touch_table(kind)  # before the yield: a caller may stop here
+            yield value
 
     def install_lazy(self, rel: str, digest: str, cache: object) -> None:
         """``rel`` is unchanged since a cached run: its light document comes

@@ -324,3 +324,18 @@ def test_glob_match_is_the_reference(rel_path: str, pattern: str) -> None:
     from pipeline.config import glob_match
 
     assert glob_match(rel_path, pattern) == _glob_reference(rel_path, pattern)
+
+
+_GLOBS = st.lists(_GLOB_PARTS, max_size=4).map("".join)
+
+
+@given(st.lists(_PATH_PARTS, max_size=6).map("".join), st.lists(_GLOBS, max_size=3), st.lists(_GLOBS, max_size=3))
+@example("notes/x.md", ["**/*.md"], [])
+@example("a/x.md", ["**/*.md", "x"], ["a/*"])
+def test_included_is_any_include_and_no_exclude(rel_path: str, include: list[str], exclude: list[str]) -> None:
+    """Config.is_included joins the globs into one regex; it answers as
+    matching them one by one does."""
+    config = Config(Settings(include=include, exclude=exclude), Path("."), None)
+    expected = (any(_glob_reference(rel_path, g) for g in include)
+                and not any(_glob_reference(rel_path, g) for g in exclude))
+    assert config.is_included(rel_path) == expected
