@@ -23,13 +23,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-# Constraints pydantic reads from the annotations; annotated-types is what it
-# uses itself, and costs nothing like pydantic to import.
-from annotated_types import Ge, Gt, Le
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pipeline.errors import ConfigError
+
+if TYPE_CHECKING:
+    # The constraints in the annotations below (annotated-types is what
+    # pydantic reads). The annotations stay strings until validate() resolves
+    # them, so a run that finds its settings memoised imports neither.
+    from annotated_types import Ge, Gt, Le
 
 _CODE = re.compile(r"^[A-Z]+[0-9]*$")
 
@@ -267,9 +269,12 @@ def _memo_key(raw: dict[str, Any]) -> str:
 
 def validate(raw: dict[str, Any]) -> Settings:
     """The settings of a ``[tool.corpus]`` table; ValueError says what is wrong."""
+    from annotated_types import Ge, Gt, Le  # noqa: F401 - read by pydantic from this frame
     from pydantic import TypeAdapter, ValidationError
 
     try:
+        # pydantic resolves the string annotations in this frame's names
+        # (the constraints imported above), then in this module's.
         settings = TypeAdapter(Settings).validate_python(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
@@ -286,6 +291,12 @@ def validate(raw: dict[str, Any]) -> Settings:
     return settings
 
 
+def _constraints() -> dict[str, Any]:
+    import annotated_types
+
+    return {"Ge": annotated_types.Ge, "Gt": annotated_types.Gt, "Le": annotated_types.Le}
+
+
 def _known_keys(loc: tuple[Any, ...]) -> list[str]:
     """The keys of the table at ``loc`` (e.g. ``("sections", "note", 0)``)."""
     import typing
@@ -293,7 +304,7 @@ def _known_keys(loc: tuple[Any, ...]) -> list[str]:
     current: Any = Settings
     for part in loc:
         if dataclasses.is_dataclass(current):
-            current = typing.get_type_hints(current).get(str(part).replace("-", "_"))
+            current = typing.get_type_hints(current, localns=_constraints()).get(str(part).replace("-", "_"))
         else:  # list[X] or dict[str, X]: the part is an index or a key
             args = typing.get_args(current)
             current = args[-1] if args else None

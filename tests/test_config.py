@@ -78,12 +78,12 @@ def test_the_memo_returns_what_validation_returned(tmp_path: Path) -> None:
     assert _load(tmp_path, table, memo=True).settings == first.settings
 
 
-def test_a_memoised_check_does_not_import_pydantic(tmp_path: Path) -> None:
+def test_a_memoised_check_imports_neither_pydantic_nor_its_constraints(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.corpus]\nroot = "."\nselect = ["SEC001"]\n', encoding="utf-8")
     (tmp_path / "a.md").write_text("# 甲\n\n正文。\n", encoding="utf-8")
     probe = ("import sys\nfrom pipeline.cli import main\n"
              "try:\n    main(['check', '.'])\nexcept SystemExit:\n    pass\n"
-             "print('pydantic' in sys.modules)\n")
+             "print('pydantic' in sys.modules or 'annotated_types' in sys.modules)\n")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     runs = [subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
                            check=True).stdout.split()[-1] for _ in range(2)]
