@@ -7,7 +7,7 @@ so changing the configuration or upgrading the tool starts from scratch.
 * per note, by the SHA-256 of its bytes: a small record (per-note findings,
   the note's *summary*: the hash of everything other notes' rules can see of
   it — anchors, front-matter, link targets — and its final findings for the
-  corpus fingerprint they were computed under), all records in one pack;
+  corpus fingerprint they were computed under), in 64 packs by digest;
   and the note's light document, one file per note, read only when needed;
 * per corpus fingerprint (the file listing + every note's summary): the
   corpus-level findings.  Editing a note's prose keeps the fingerprint, so
@@ -28,12 +28,14 @@ import hashlib
 import os
 import pickle
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
 
-FORMAT = 1
+FORMAT = 2  # 2: the per-note records in shards
+SHARDS = 64
 _TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
         "# This file is a cache directory tag created by corpus.\n"
         "# For information about cache directory tags, see https://bford.info/cachedir/\n")
@@ -43,30 +45,33 @@ class Cache:
     def __init__(self, folder: Path, salt: str):
         self.folder = folder
         self.salt = hashlib.sha256(f"{FORMAT}|{__version__}|{salt}".encode()).hexdigest()[:20]
-        self._notes: dict[str, Any] | None = None
-        self._dirty = False
+        self._shards: dict[int, dict[str, Any]] = {}
+        self._dirty_shards: set[int] = set()
         self._tables: dict[str, dict[str, Any]] = {}
         self._dirty_tables: set[str] = set()
 
     # ------------------------------------------------------------------ notes
-    @property
-    def _pack(self) -> Path:
-        return self.folder / f"notes-{self.salt}.pickle"
+    # The records are split by digest into SHARDS files: a pre-commit run
+    # reads and rewrites the one its notes fall in, not all 10k records.
+    def _shard_path(self, shard: int) -> Path:
+        return self.folder / f"notes-{self.salt}" / f"{shard:02x}.pickle"
 
-    def _load_notes(self) -> dict[str, Any]:
-        if self._notes is None:
-            data = _read(self._pack)
-            self._notes = data if isinstance(data, dict) else {}
-        return self._notes
+    def _shard(self, digest: str) -> dict[str, Any]:
+        shard = int(digest[:2], 16) % SHARDS
+        notes = self._shards.get(shard)
+        if notes is None:
+            data = _read(self._shard_path(shard))
+            notes = self._shards[shard] = data if isinstance(data, dict) else {}
+        return notes
 
     def get(self, digest: str) -> Any | None:
-        return self._load_notes().get(digest)
+        return self._shard(digest).get(digest)
 
     def put(self, digest: str, value: Any) -> None:
-        notes = self._load_notes()
+        notes = self._shard(digest)
         if notes.get(digest) != value:
             notes[digest] = value
-            self._dirty = True
+            self._dirty_shards.add(int(digest[:2], 16) % SHARDS)
 
     # ------------------------------------------------------------ documents
     def _doc_path(self, digest: str) -> Path:
@@ -89,17 +94,20 @@ class Cache:
 
     def retain(self, digests: set[str]) -> None:
         """Forget notes that no longer exist, so the pack does not grow forever."""
-        notes = self._load_notes()
-        stale = [d for d in notes if d not in digests]
-        for d in stale:
-            del notes[d]
-        self._dirty |= bool(stale)
+        for shard in range(SHARDS):
+            notes = self._shard(f"{shard:02x}")
+            stale = [d for d in notes if d not in digests]
+            for d in stale:
+                del notes[d]
+            if stale:
+                self._dirty_shards.add(shard)
 
-    # ---------------------------------------------------------- stat tables
-    def stat_table(self, kind: str) -> dict[str, Any]:
-        """rel -> ((size, mtime_ns, inode), value): facts about files that are
-        valid while the file's stat is unchanged (e.g. each note's id, for
-        checking one note without reading the other ten thousand)."""
+    # --------------------------------------------------------------- tables
+    def table(self, kind: str) -> dict[str, Any]:
+        """rel -> (key, value): facts about files, valid while the key is the
+        same; the key is the file's stat for Corpus.memo_by_stat (each
+        note's id, for checking one note without reading the other ten
+        thousand), a content hash for Context.memo."""
         table = self._tables.get(kind)
         if table is None:
             data = _read(self.folder / f"stat-{kind}-{self.salt}.pickle")
@@ -109,6 +117,24 @@ class Cache:
 
     def touch_table(self, kind: str) -> None:
         self._dirty_tables.add(kind)
+
+    def remember(self, memos: Iterable[tuple[str, str, str, Any]]) -> None:
+        """Store what Context.memo computed (in this process or a worker)."""
+        for kind, rel, key, value in memos:
+            self.table(kind)[rel] = (key, value)
+            self.touch_table(kind)
+
+    def retain_files(self, rels: set[str]) -> None:
+        """Forget files that no longer exist, in every table."""
+        suffix = f"-{self.salt}.pickle"
+        for path in sorted(self.folder.glob(f"stat-*{suffix}")):
+            self.table(path.name[len("stat-"):-len(suffix)])
+        for kind, table in self._tables.items():
+            stale = [rel for rel in table if rel not in rels]
+            for rel in stale:
+                del table[rel]
+            if stale:
+                self.touch_table(kind)
 
     # ------------------------------------------------------------------ keyed
     def get_keyed(self, name: str, key: str) -> Any | None:
@@ -140,9 +166,10 @@ class Cache:
         for kind in sorted(self._dirty_tables):
             self._write(self.folder / f"stat-{kind}-{self.salt}.pickle", self._tables[kind])
         self._dirty_tables.clear()
-        if self._dirty and self._notes is not None:
-            self._write(self._pack, self._notes)
-            self._dirty = False
+        if self._dirty_shards:
+            for shard in sorted(self._dirty_shards):
+                self._write(self._shard_path(shard), self._shards[shard])
+            self._dirty_shards.clear()
             self._forget_other_salts()
 
     def _forget_other_salts(self) -> None:

@@ -174,7 +174,7 @@ class Corpus:
             for rel, compute in items:
                 yield compute(self.root / rel)
             return
-        table = cache.stat_table(kind)
+        table = cache.table(kind)
         # Plain string paths and one loop: this runs for every note of the
         # corpus for the id map, and per-call overhead was most of a one-note
         # check's time.

@@ -67,3 +67,38 @@ class Diagnostic:
     @property
     def fixable(self) -> bool:
         return self.fix is not None
+
+
+@dataclass(frozen=True)
+class Rename:
+    """A key to rename (a fix): ``old`` at ``line``/``column`` becomes ``new``."""
+
+    old: str
+    new: str
+    line: int
+    column: int
+    safe: bool
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A plain scalar to quote (a fix), from (line, column) to (end_line, end_column)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A front-matter schema problem (pipeline/schema.py), before the FM rules
+    turn it into a Finding with its fix. Kept here, apart from the pydantic
+    models, so that a memoised one is read back without importing them."""
+
+    code: str
+    line: int
+    column: int
+    message: str
+    rename: Rename | None = None
+    quote: Quote | None = None

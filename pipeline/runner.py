@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from pipeline.cache import Cache
 from pipeline.config import Config
@@ -35,6 +36,7 @@ class NoteResult:
     local: tuple[tuple[str, Finding], ...]
     light: Document | None
     summary: str
+    memos: tuple[tuple[str, str, str, Any], ...] = ()  # what Context.memo computed for it
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ class Checker:
         self.cross_rules = [r for r in self.rules if r.scope == "document" and r.needs_corpus]
         self.known_codes = {r.code for r in all_rules()}
         self.corpus = corpus or Corpus(config)
-        self.ctx = Context(config, self.corpus)
+        self.ctx = Context(config, self.corpus, store=cache)
 
     # ------------------------------------------------------------------ paths
     def display(self, sf_abspath: Path) -> str:
@@ -159,6 +161,7 @@ class Checker:
                 continue
             for finding in rule.check(doc, self.ctx):
                 out.append((rule.code, finding))
+        self.ctx.memos.clear()  # nothing here stores them (no cache)
         return self._suppress(doc, out)
 
     def _suppress(self, doc: Document, found: list[tuple[str, Finding]]) -> list[tuple[str, Finding]]:
@@ -214,7 +217,9 @@ class Checker:
         for rule in self.local_rules:
             if rule.applies_to(doc):
                 found.extend((rule.code, f) for f in rule.check(doc, self.ctx))
-        return NoteResult(loaded.rel, loaded.digest, tuple(found), lighten(doc), summarize(doc))
+        memos = tuple(self.ctx.memos)
+        self.ctx.memos.clear()
+        return NoteResult(loaded.rel, loaded.digest, tuple(found), lighten(doc), summarize(doc), memos)
 
     def _finish(self, doc: Document, local: tuple[tuple[str, Finding], ...]) -> tuple[tuple[str, Finding], ...]:
         """Add the cross-file rules' findings to a note's own, then suppress."""
@@ -285,9 +290,11 @@ class Checker:
                 packed = self.corpus.install(note.rel, light, note.digest)
                 note = replace(note, light=None)
                 installed.add(note.rel)
-            if cache is not None and light is not None:
-                cache.put_doc(note.digest, light, packed)
-            fresh[note.rel] = note
+            if cache is not None:
+                if light is not None:
+                    cache.put_doc(note.digest, light, packed)
+                cache.remember(note.memos)
+            fresh[note.rel] = replace(note, memos=())
         del todo  # every note's bytes: not needed by the cross-file phase
         for rel, (digest, _meta) in cached.items():
             if self.corpus.is_file(rel):
@@ -354,6 +361,7 @@ class Checker:
         if cache is not None:
             if covers_root:
                 cache.retain({d for d, _ in cached.values()} | {n.digest for n in fresh.values()})
+                cache.retain_files(set(self.corpus.files))
             cache.flush()
             if run_key is not None:
                 cache.put_run(run_key, by_file)

@@ -37,6 +37,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from pipeline.diagnostics import Problem, Quote, Rename
 from pipeline.document import FrontMatter
 
 # ------------------------------------------------------------------ value types
@@ -247,37 +248,6 @@ def spans(fm: FrontMatter) -> dict[Path_, Span]:
 
 
 # ------------------------------------------------------------------ diagnostics
-
-
-@dataclass(frozen=True)
-class Rename:
-    """A key to rename (a fix): ``old`` at ``line``/``column`` becomes ``new``."""
-
-    old: str
-    new: str
-    line: int
-    column: int
-    safe: bool
-
-
-@dataclass(frozen=True)
-class Quote:
-    """A plain scalar to quote (a fix), from (line, column) to (end_line, end_column)."""
-
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-
-
-@dataclass(frozen=True)
-class Problem:
-    code: str
-    line: int
-    column: int
-    message: str
-    rename: Rename | None = None
-    quote: Quote | None = None
 
 
 MAX_MISSING_LISTED = 3

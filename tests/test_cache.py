@@ -131,3 +131,92 @@ def test_cross_file_phase_in_workers_agrees_with_serial(tmp_path: Path, monkeypa
     assert any(code == "LNK001" for _, _, code in serial)  # the last note links past the end
     assert _check(tmp_path, jobs=2) == serial  # fills the cache
     assert _check(tmp_path, jobs=2) == serial  # answered from it
+
+
+# A note whose front-matter has schema problems, one with a fix (FM011
+# renames "titel" to "title"): the memoised problems must give the same.
+NOTE_FM = """---
+titel: 甲
+id: "01"
+---
+
+# 甲
+
+## 关键公式
+
+正文。
+"""
+
+
+def _fm_corpus(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text('[tool.corpus]\nroot = "notes"\nselect = ["FM"]\n', encoding="utf-8")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text(NOTE_FM, encoding="utf-8")
+    for i in range(3):
+        (notes / f"n{i}.md").write_text(NOTE_FM.replace('"01"', f'"1{i}"'), encoding="utf-8")
+    return notes
+
+
+_PROBE = """
+import json, sys
+from pipeline.cli import main
+try:
+    main(["check", "--format", "json", *sys.argv[1:]])
+except SystemExit:
+    pass
+print("\\n" + json.dumps("pipeline.schema" in sys.modules))
+"""
+
+
+def _probe(tmp_path: Path, *args: str) -> tuple[list[dict[str, object]], bool]:
+    """The JSON findings of ``corpus check args``, and whether the run
+    imported the pydantic schema models."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    out = subprocess.run([sys.executable, "-c", _PROBE, *args], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, check=True).stdout
+    report, _, imported = out.rstrip("\n").rpartition("\n")
+    return json.loads(report), json.loads(imported)
+
+
+def test_a_prose_edit_reuses_the_validated_front_matter(tmp_path: Path) -> None:
+    notes = _fm_corpus(tmp_path)
+    first, imported = _probe(tmp_path, "notes/a.md")
+    assert imported and any(d["code"] == "FM011" and d["fixable"] for d in first)
+    (notes / "a.md").write_text(NOTE_FM + "\n补充一句。\n", encoding="utf-8")
+    again, imported = _probe(tmp_path, "notes/a.md")
+    assert again == first and not imported  # the same findings and fix, without the pydantic models
+    (notes / "a.md").write_text(NOTE_FM.replace('"01"', '"02"'), encoding="utf-8")
+    changed, imported = _probe(tmp_path, "notes/a.md")
+    assert imported and changed == first  # a front-matter edit is validated again
+
+
+def test_one_changed_note_rewrites_few_record_files(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    notes = _corpus(tmp_path)
+    for i in range(40):
+        (notes / f"n{i:02d}.md").write_text(f"# 笔记 {i}\n\n正文。\n", encoding="utf-8")
+    first = _check(tmp_path)
+    shards = sorted((tmp_path / ".corpus_cache").glob("notes-*/*.pickle"))
+    assert len(shards) > 10
+    before = {p: p.stat().st_mtime_ns for p in shards}
+    (notes / "n07.md").write_text("# 笔记 7\n\n改过的正文。\n", encoding="utf-8")
+    assert _check(tmp_path) == first
+    rewritten = [p for p in shards if p.stat().st_mtime_ns != before[p]]
+    assert 1 <= len(rewritten) <= 2  # the new record's pack, and the old record's (forgotten)
+
+
+def test_deleted_notes_leave_the_per_file_tables(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    notes = _fm_corpus(tmp_path)
+    _check(tmp_path, jobs=1)
+    config = load_config(tmp_path / "pyproject.toml")
+    assert "n1.md" in Cache(tmp_path / ".corpus_cache", config.fingerprint).table("front-matter")
+    (notes / "n1.md").unlink()
+    _check(tmp_path, jobs=1)
+    assert "n1.md" not in Cache(tmp_path / ".corpus_cache", config.fingerprint).table("front-matter")

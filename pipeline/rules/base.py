@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pipeline.diagnostics import Finding, Severity
 
 if TYPE_CHECKING:
+    from pipeline.cache import Cache
     from pipeline.config import Config
     from pipeline.corpus import Corpus
     from pipeline.document import Document
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -23,6 +26,29 @@ class Context:
     config: Config
     corpus: Corpus
     cache: dict[str, object] = field(default_factory=dict)
+    #: the run's on-disk cache, read by :meth:`memo` (None in pool workers)
+    store: Cache | None = None
+    #: (kind, rel, key, value) that :meth:`memo` computed since the runner
+    #: last took them: it stores them, whichever process ran the rule
+    memos: list[tuple[str, str, str, Any]] = field(default_factory=list)
+
+    def memo(self, kind: str, rel: str, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, remembered across runs per file for as long as
+        ``key`` stays the same: ``key`` must hash everything the value
+        depends on. For work that is pure but costly to start, such as
+        validating a front-matter that a prose edit left unchanged."""
+        mine = self.cache.setdefault(f"memo.{kind}", {})
+        assert isinstance(mine, dict)
+        hit = mine.get(rel)
+        if hit is None and self.store is not None:
+            hit = self.store.table(kind).get(rel)
+        if hit is not None and hit[0] == key:
+            mine[rel] = hit
+            return hit[1]  # type: ignore[no-any-return]
+        value = compute()
+        mine[rel] = (key, value)
+        self.memos.append((kind, rel, key, value))
+        return value
 
 
 class Rule:
