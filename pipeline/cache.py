@@ -110,7 +110,7 @@ class Cache:
         thousand), a content hash for Context.memo."""
         table = self._tables.get(kind)
         if table is None:
-            data = _read(self.folder / f"stat-{kind}-{self.salt}.pickle")
+            data = _read(self.folder / f"table-{kind}-{self.salt}.pickle")
             table = data if isinstance(data, dict) else {}
             self._tables[kind] = table
         return table
@@ -127,8 +127,8 @@ class Cache:
     def retain_files(self, rels: set[str]) -> None:
         """Forget files that no longer exist, in every table."""
         suffix = f"-{self.salt}.pickle"
-        for path in sorted(self.folder.glob(f"stat-*{suffix}")):
-            self.table(path.name[len("stat-"):-len(suffix)])
+        for path in sorted(self.folder.glob(f"table-*{suffix}")):
+            self.table(path.name[len("table-"):-len(suffix)])
         for kind, table in self._tables.items():
             stale = [rel for rel in table if rel not in rels]
             for rel in stale:
@@ -164,7 +164,7 @@ class Cache:
     # ------------------------------------------------------------------ write
     def flush(self) -> None:
         for kind in sorted(self._dirty_tables):
-            self._write(self.folder / f"stat-{kind}-{self.salt}.pickle", self._tables[kind])
+            self._write(self.folder / f"table-{kind}-{self.salt}.pickle", self._tables[kind])
         self._dirty_tables.clear()
         if self._dirty_shards:
             for shard in sorted(self._dirty_shards):
@@ -176,7 +176,8 @@ class Cache:
         import shutil
 
         for old in self.folder.glob("*-*"):
-            if self.salt not in old.name and old.name.startswith(("notes-", "docs-", "corpus-", "stat-")):
+            # "stat-": the tables' name in format 1.
+            if self.salt not in old.name and old.name.startswith(("notes-", "docs-", "corpus-", "table-", "stat-")):
                 try:
                     shutil.rmtree(old) if old.is_dir() else old.unlink()
                 except OSError:

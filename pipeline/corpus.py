@@ -14,6 +14,7 @@ import pickle
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -25,10 +26,16 @@ from pipeline.loader import Loaded, load_bytes, read_bytes, read_document
 
 @dataclass(frozen=True)
 class SourceFile:
-    abspath: Path
+    path: str  # absolute, as the OS takes it
     rel: str  # POSIX, relative to the corpus root when inside it; else as given
     inside_root: bool
     display: str = ""  # POSIX, relative to the current directory: what reports show
+
+    @cached_property
+    def abspath(self) -> Path:
+        # Made when first asked: a warm run only stats its 10,000 files, and
+        # building a Path for each was a third of its time.
+        return Path(self.path)
 
 
 @dataclass(frozen=True)
@@ -58,14 +65,16 @@ class Corpus:
         self._packed_heads: dict[str, tuple[object, object]] = {}
         self._recent: OrderedDict[str, Loaded] = OrderedDict()
         self._files: list[str] | None = None
+        self.scan_errors: list[OSError] = []  # folders the listing could not read
         self._dirs: set[str] | None = None
 
     # ------------------------------------------------------------------ listing
     def _scan(self) -> None:
         files: list[str] = []
         dirs: set[str] = {""}
+        self.scan_errors = []
         if self.root.is_dir():
-            for rel, is_dir in walk(self.root, self.config):
+            for rel, is_dir in walk(self.root, self.config, self.scan_errors):
                 if is_dir:
                     dirs.add(rel)
                 else:
@@ -357,17 +366,24 @@ def discover(paths: list[Path], config: Config, corpus: Corpus) -> tuple[list[So
             prefix = _rel_prefix(base, root)
             shown = _display_prefix(base, cwd)
             errors: list[OSError] = []
-            for rel, is_dir in walk(Path(base), config, errors):
+            if prefix == "":
+                # The root itself: the corpus lists it anyway (the run key and
+                # the cross-file rules need the listing), so walk it once.
+                listing: Iterable[tuple[str, bool]] = [(rel, False) for rel in corpus.files]
+                errors = corpus.scan_errors
+            else:
+                listing = walk(Path(base), config, errors)
+            for rel, is_dir in listing:
                 if is_dir or not rel.endswith(".md"):
                     continue
                 if prefix is None:
                     full = os.path.join(base, rel)
-                    sf = SourceFile(Path(full), Path(full).as_posix(), False, shown + rel)
+                    sf = SourceFile(full, Path(full).as_posix(), False, shown + rel)
                 else:
                     root_rel = prefix + rel
                     if not config.is_included(root_rel):
                         continue
-                    sf = SourceFile(Path(root, root_rel), root_rel, True, shown + rel)
+                    sf = SourceFile(os.path.join(root, root_rel), root_rel, True, shown + rel)
                 out.setdefault(sf.rel, sf)
             # A folder we cannot list hides its notes: say so rather than
             # report "all checks passed" on notes never read.
@@ -407,10 +423,10 @@ def _source(path: Path, root: Path, cwd: str) -> SourceFile:
         shown = absolute.as_posix()
     try:
         rel = absolute.relative_to(root).as_posix()
-        return SourceFile(absolute, rel, True, shown)
+        return SourceFile(str(absolute), rel, True, shown)
     except ValueError:
         try:
             rel = resolved(absolute).relative_to(root).as_posix()
-            return SourceFile(absolute, rel, True, shown)
+            return SourceFile(str(absolute), rel, True, shown)
         except (ValueError, OSError):
-            return SourceFile(absolute, absolute.as_posix(), False, shown)
+            return SourceFile(str(absolute), absolute.as_posix(), False, shown)

@@ -245,7 +245,7 @@ class Checker:
             parts = [os.getcwd(), ",".join(sorted(selected)), *self.corpus.files]
             for sf in files:
                 try:
-                    st = os.stat(sf.abspath)
+                    st = os.stat(sf.path)
                     parts.append(f"{sf.rel}\t{st.st_size}\t{st.st_mtime_ns}\t{st.st_ino}")
                 except OSError:
                     parts.append(f"{sf.rel}\t!")
