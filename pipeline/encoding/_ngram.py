@@ -16,12 +16,14 @@ letters becomes one token, a run of digits another.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import gzip
+import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -78,35 +80,75 @@ def count(texts: Iterable[str], order: int = ORDER) -> Counter[str]:
 class CharNgram:
     """Interpolated absolute-discounting character n-gram model."""
 
-    def __init__(self, counts: dict[str, int], order: int = ORDER) -> None:
+    def __init__(self, counts: Mapping[str, int], order: int = ORDER) -> None:
+        grams = sorted(counts, key=_length_first)
+        self._setup(grams, [counts[g] for g in grams], order)
+
+    def _setup(self, grams: list[str], values: list[int], order: int) -> None:
+        # `grams` sorted by (length, text). Per context the model needs how
+        # often it was followed by anything, and by how many different tokens
+        # (the mass the discount hands to the lower order). The grams that
+        # extend one context are a contiguous run of their length's block, so
+        # both come from a bisection and a running sum, for the few contexts
+        # a repair asks about: tallying all million at load took ~1 s.
         self.order = order
-        self._counts = counts
-        # Per context: how often it was followed by anything, and by how many
-        # different tokens (the mass the discount hands to the lower order).
-        totals: Counter[str] = Counter()
-        types: Counter[str] = Counter()
-        for gram, c in counts.items():
-            if len(gram) > 1:
-                totals[gram[:-1]] += c
-                types[gram[:-1]] += 1
-        self._totals = dict(totals)
-        self._types = dict(types)
-        self._unigram_total = sum(c for g, c in counts.items() if len(g) == 1)
+        self._counts = dict(zip(grams, values, strict=True))
+        self._blocks: list[tuple[list[str], list[int]]] = []
+        start = 0
+        for n in range(order + 1):
+            end = bisect.bisect_right(grams, n, lo=start, key=len)
+            self._blocks.append((grams[start:end], list(itertools.accumulate(values[start:end], initial=0))))
+            start = end
+        self._unigram_total = self._blocks[1][1][-1] if order >= 1 else 0
+        self._contexts: dict[str, tuple[int, int]] = {}
         self._cache: dict[str, float] = {}
 
     @staticmethod
     @functools.cache
     def default() -> CharNgram | None:
         """The bundled model, or None when its data file is missing."""
-        if not _DATA.is_file():
-            return None
-        counts: dict[str, int] = {}
-        with gzip.open(_DATA, "rt", encoding="utf-8", newline="\n") as handle:
-            for line in handle:
-                gram, _, value = line.rstrip("\n").rpartition("\t")
-                if gram:
-                    counts[_unescape(gram)] = int(value)
-        return CharNgram(counts)
+        return CharNgram.load(_DATA) if _DATA.is_file() else None
+
+    @staticmethod
+    def load(path: Path) -> CharNgram:
+        """A model from counts written by :func:`write`."""
+        with gzip.open(path, "rb") as handle:
+            text = handle.read().decode("utf-8")
+        # "gram\tcount\n" rows (a gram's own tabs and newlines are escaped):
+        # split in one go rather than a line at a time, a million rows.
+        fields = text.replace("\n", "\t").split("\t")
+        if fields and fields[-1] == "":
+            fields.pop()
+        grams = fields[0::2]
+        for i in [i for i, g in enumerate(grams) if "\\" in g]:
+            grams[i] = _unescape(grams[i])
+        values = list(map(int, fields[1::2]))
+        # In the order write() gives (checked, each check linear on sorted
+        # input); another order (an older build) is sorted once here.
+        lengths = list(map(len, grams))
+        ordered = lengths == sorted(lengths)
+        if ordered:
+            cuts = [0, *(bisect.bisect_right(lengths, n) for n in range(ORDER + 1))]
+            ordered = all(grams[a:b] == sorted(grams[a:b]) for a, b in itertools.pairwise(cuts))
+        if not ordered:
+            order = sorted(range(len(grams)), key=lambda i: _length_first(grams[i]))
+            grams, values = [grams[i] for i in order], [values[i] for i in order]
+        model = CharNgram.__new__(CharNgram)
+        model._setup(grams, values, ORDER)
+        return model
+
+    def _context(self, context: str) -> tuple[int, int]:
+        """(total count, distinct followers) of the grams extending ``context``."""
+        found = self._contexts.get(context)
+        if found is None:
+            n = len(context) + 1
+            if n >= len(self._blocks):
+                return 0, 0
+            grams, sums = self._blocks[n]
+            lo = bisect.bisect_left(grams, context)
+            hi = bisect.bisect_left(grams, context + "\U0010ffff", lo=lo)
+            found = self._contexts[context] = (sums[hi] - sums[lo], hi - lo)
+        return found
 
     def cost(self, history: str, char: str) -> float:
         """-ln P(char | history) in nats; history is the previous tokens (any length)."""
@@ -124,11 +166,11 @@ class CharNgram:
         # its discounted estimate with the level below.
         for k in range(len(history) - 1, -1, -1):
             context = history[k:]
-            total = self._totals.get(context)
+            total, types = self._context(context)
             if not total:
                 continue
             seen = self._counts.get(context + char, 0)
-            p = max(seen - _DISCOUNT, 0.0) / total + _DISCOUNT * self._types[context] / total * p
+            p = max(seen - _DISCOUNT, 0.0) / total + _DISCOUNT * types / total * p
         return p
 
     def rescore(
@@ -215,6 +257,10 @@ class CharNgram:
         return state + tok, self.cost(state, tok)
 
 
+def _length_first(gram: str) -> tuple[int, str]:
+    return len(gram), gram
+
+
 def _escape(gram: str) -> str:
     return gram.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
 
@@ -233,7 +279,9 @@ def _unescape(gram: str) -> str:
 
 def write(counts: Counter[str], path: Path, min_count: int = 2) -> int:
     """Write the counts the model keeps (n-grams seen at least `min_count` times, all unigrams)."""
-    rows = sorted((g, c) for g, c in counts.items() if c >= min_count or len(g) == 1)
+    # Shortest first, so that the loader finds each order's block by bisection.
+    rows = sorted(((g, c) for g, c in counts.items() if c >= min_count or len(g) == 1),
+                  key=lambda row: _length_first(row[0]))
     write_gzip(path, "".join(f"{_escape(g)}\t{c}\n" for g, c in rows))
     return len(rows)
 

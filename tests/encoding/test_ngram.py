@@ -6,10 +6,12 @@ import difflib
 import gzip
 from pathlib import Path
 
+import pytest
+
 from pipeline.encoding import SAFE_CONFIDENCE, find_damage, repair_text
 from pipeline.encoding import damage as dmg
 from pipeline.encoding._codepages import REVERSE
-from pipeline.encoding._ngram import DIGITS, LETTERS, CharNgram, count, normalise, write
+from pipeline.encoding._ngram import DIGITS, LETTERS, CharNgram, _escape, count, normalise, write
 from pipeline.rules import encoding as encoding_rules
 
 HELD_OUT = Path(__file__).resolve().parents[2] / "bench" / "heldout_notes"
@@ -184,3 +186,41 @@ def test_clean_notes_do_not_load_the_repair_engine(tmp_path: Path) -> None:
     # but ftfy is needed only for a lone lossless run.
     assert loaded("zh.md") == ["False", "False"]
     assert loaded("latin.md") == ["True", "False"]
+
+
+def test_a_written_model_loads_as_it_was_counted(tmp_path: Path) -> None:
+    """load() finds each order's block by bisection and each context's
+    totals by a running sum; it must answer as the counts themselves do,
+    also from a file in the older order (sorted by text alone)."""
+    texts = ["长度与显存预算。\n", "KV cache 与 128 个 token\t制表\\反斜杠", "模型与数据。", "不同的模型。"] * 3
+    counts = count(texts)
+    path = tmp_path / "ngram.tsv.gz"
+    write(counts, path, min_count=1)
+    expected = CharNgram(counts)
+    older = tmp_path / "older.tsv.gz"
+    rows = sorted(counts.items())
+    with gzip.open(older, "wt", encoding="utf-8", newline="\n") as handle:
+        handle.write("".join(f"{_escape(g)}\t{c}\n" for g, c in rows))
+    queries = [(h, c) for g in counts for h, c in ((g[:-1], g[-1]), (g[:-1], "与"), ("", g[0]), (g[1:], "。"))]
+    reference = [_reference_cost(counts, h, c) for h, c in queries]
+    for model in (expected, CharNgram.load(path), CharNgram.load(older)):
+        assert [model.cost(h, c) for h, c in queries] == pytest.approx(reference, rel=1e-12)
+
+
+def _reference_cost(counts: dict[str, int], history: str, char: str) -> float:
+    # Interpolated absolute discounting, tallied the slow way.
+    import math
+
+    from pipeline.encoding._ngram import _DISCOUNT, _VOCAB, ORDER
+
+    history = history[-(ORDER - 1):]
+    unigrams = sum(c for g, c in counts.items() if len(g) == 1)
+    p = (counts.get(char, 0) + 0.1) / (unigrams + 0.1 * _VOCAB)
+    for k in range(len(history) - 1, -1, -1):
+        context = history[k:]
+        followers = [c for g, c in counts.items() if len(g) == len(context) + 1 and g.startswith(context)]
+        if not followers:
+            continue
+        total = sum(followers)
+        p = max(counts.get(context + char, 0) - _DISCOUNT, 0.0) / total + _DISCOUNT * len(followers) / total * p
+    return -math.log(p)
