@@ -32,6 +32,7 @@ from machine import describe
 
 from pipeline.encoding import SAFE_CONFIDENCE, LanguageModel, decode_bytes, find_damage, repair_text
 from pipeline.encoding import damage as dmg
+from pipeline.encoding._ngram import CharNgram
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -256,9 +257,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="also write the report to this file")
     parser.add_argument("--all", action="store_true", help="also run the notes the model was trained on")
     args = parser.parse_args(argv)
+    # Both models load before anything is timed: MB/s is the repair's
+    # throughput, and the loads (once per run) are reported apart.
     t0 = time.perf_counter()
     model = LanguageModel.default()
-    out = [f"Machine: {describe()}", f"Language model load: {time.perf_counter() - t0:.2f} s"]
+    t1 = time.perf_counter()
+    CharNgram.default()
+    t2 = time.perf_counter()
+    out = [f"Machine: {describe()}",
+           f"Model load (once per run, not in MB/s): word model {t1 - t0:.2f} s built "
+           f"(a run that keeps it in .corpus_cache/ reads it back in ~0.2 s), n-gram model {t2 - t1:.2f} s"]
     sets = [
         ("held-out notes (bench/heldout_notes/)", _files([ROOT / "bench" / "heldout_notes"], ("*.md",))),
         ("held-out paragraphs (bench/heldout.txt)", _builtin(ROOT / "bench" / "heldout.txt")),

@@ -66,6 +66,21 @@ def _cost(freq: float, total: float) -> int:
     return max(0, min(_MAX_COST, round(-math.log(freq / total) * _SCALE)))
 
 
+def _default_key() -> str:
+    """Changes with anything the default model is built from."""
+    import hashlib
+
+    parts = [_jieba_dir() / "dict.txt", _DOMAIN_FILE, _NOTES_FILE, Path(__file__)]
+    stamp = []
+    for path in parts:
+        try:
+            st = path.stat()
+            stamp.append(f"{path}|{st.st_size}|{st.st_mtime_ns}")
+        except OSError:
+            stamp.append(f"{path}|-")
+    return hashlib.sha256("\n".join(stamp).encode("utf-8", "surrogateescape")).hexdigest()
+
+
 def _jieba_dir() -> Path:
     # Locate the package without importing it: importing jieba's tokenizer is
     # slow and chatty, and all we need are two data files.
@@ -138,11 +153,33 @@ class LanguageModel:
         self._pair_cache: dict[str, int] = {}
         self._shifts: dict[str, int] = {}
         self._bonuses: dict[str, int] | None = None
+        self._unit_total = 0  # of _units, once they are final (see _pair_cost)
 
     @staticmethod
     @functools.cache
     def default() -> LanguageModel:
-        """jieba's dict.txt plus the bundled domain vocabulary (built once, then shared)."""
+        """jieba's dict.txt plus the bundled domain vocabulary (built once, then shared).
+
+        Building it takes ~2.7 s; with a store set by ``keep_models_in``,
+        the built model is kept there and read back (~0.2 s) by later runs
+        while jieba's dictionary, the bundled data and this module are the same.
+        """
+        from . import MODEL_STORE
+
+        store = MODEL_STORE[0]
+        key = _default_key() if store is not None else ""
+        if store is not None:
+            kept = store.get_keyed("language-model", key)
+            if isinstance(kept, LanguageModel):
+                return kept
+        model = LanguageModel._build_default()
+        model._pair_bonuses()  # built now, so that the kept model has them
+        if store is not None:
+            store.put_keyed("language-model", key, model)
+        return model
+
+    @staticmethod
+    def _build_default() -> LanguageModel:
         base = _load_jieba(_jieba_dir() / "dict.txt")
         domain = LanguageModel.with_texts(
             [*_domain_texts(), *_note_texts()], base=base, vocabulary=_domain_vocabulary()
@@ -273,7 +310,11 @@ class LanguageModel:
             if first == 0:
                 cost = 0
             else:
-                total = max(1, self._units.total())
+                # Summed once: _pair_bonuses asks this of every pair seen,
+                # and summing the units each time made that ~1.3 s.
+                if not self._unit_total:
+                    self._unit_total = max(1, self._units.total())
+                total = self._unit_total
                 p_next = (self._units.get(pair[1], 0) + 0.5) / total
                 together = self._pairs.get(pair, 0)
                 ratio = (together + _PAIR_PRIOR * p_next) / ((first + _PAIR_PRIOR) * p_next)

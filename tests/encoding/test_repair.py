@@ -196,3 +196,24 @@ def test_seed_003_title_with_a_plain_fix() -> None:
 
     repaired = repair_text(_seed(), min_confidence=SAFE_CONFIDENCE)
     assert repaired.splitlines()[1] == 'title: "多模态 LLM 架构全景"'
+
+
+def test_the_built_model_is_kept_in_the_store_and_read_back(tmp_path: Path) -> None:
+    """keep_models_in: the first run builds the default model and keeps it;
+    the next reads it back instead of building (and repairs the same)."""
+    from pipeline import encoding
+    from pipeline.cache import Cache
+
+    store = Cache(tmp_path, "models")
+    damaged = dmg.seed_style("这个结论直接影响了大模型的设计，平均每个参数不到两个词元。")
+    LanguageModel.default.cache_clear()
+    encoding.keep_models_in(store)
+    try:
+        built = LanguageModel.default()
+        assert store.get_keyed("language-model", "no such key") is None
+        LanguageModel.default.cache_clear()
+        kept = LanguageModel.default()
+        assert kept is not built and isinstance(kept, LanguageModel)
+        assert repair_text(damaged, context=kept) == repair_text(damaged, context=built)
+    finally:
+        encoding.keep_models_in(None)
