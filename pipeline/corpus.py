@@ -8,6 +8,7 @@ links to, not the whole corpus.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
 import pickle
@@ -92,6 +93,9 @@ class Corpus:
 
     @property
     def markdown_files(self) -> list[str]:
+        return list(self._markdown())
+
+    def _markdown(self) -> list[str]:
         files = self.files
         # Kept per listing: the include/exclude globs cost ~10 ms per 1,000
         # files, and a one-note check asks for this list several times.
@@ -99,7 +103,26 @@ class Corpus:
         if cached is None or cached[0] is not files:
             cached = (files, [f for f in files if f.endswith(".md") and self.config.is_included(f)])
             self._md = cached
-        return list(cached[1])
+        md: list[str] = cached[1]
+        return md
+
+    def markdown_in(self, folder: str) -> tuple[str, ...]:
+        """The Markdown files directly in ``folder`` ("" for the root): one
+        tuple per folder and listing, found by bisection in the sorted
+        listing, so that a one-note check looks at one folder only and a
+        whole run, asking once per note, gets the same object back."""
+        md = self._markdown()
+        files = self.files
+        memo = getattr(self, "_md_in", None)
+        if memo is None or memo[0] is not files:
+            memo = self._md_in = (files, {})
+        found: tuple[str, ...] | None = memo[1].get(folder)
+        if found is None:
+            prefix = f"{folder}/" if folder else ""
+            lo = bisect.bisect_left(md, prefix)
+            hi = bisect.bisect_left(md, prefix + "\U0010ffff", lo=lo) if prefix else len(md)
+            found = memo[1][folder] = tuple(rel for rel in md[lo:hi] if "/" not in rel[len(prefix):])
+        return found
 
     def exists(self, rel: str) -> bool:
         return self.is_file(rel) or self.is_dir(rel)

@@ -8,7 +8,6 @@ in ``ctx.cache``; each check is then a lookup.
 
 from __future__ import annotations
 
-import bisect
 import difflib
 import posixpath
 from collections.abc import Iterable
@@ -79,25 +78,15 @@ def _model(ctx: Context) -> Model:
     return model
 
 
-def _folder_files(ctx: Context, folder: str) -> list[str]:
-    """The Markdown files directly in ``folder``, without grouping the whole
-    corpus: a one-note check asks for one folder."""
-    files = ctx.corpus.markdown_files
-    prefix = f"{folder}/" if folder else ""
-    lo = bisect.bisect_left(files, prefix)
-    hi = bisect.bisect_left(files, prefix + "\U0010ffff") if prefix else len(files)
-    return [rel for rel in files[lo:hi] if "/" not in rel[len(prefix):]]
-
-
 def _folder_index(ctx: Context, folder: str) -> IndexFile | None:
     """The index README of ``folder``, if it has one."""
-    # Memoised per folder listing, like the ids below: a listing is the same
-    # for the whole run unless files appear.
-    rels = tuple(_folder_files(ctx, folder))
+    # Memoised per folder listing (the corpus hands out one tuple per
+    # listing), like the ids below.
+    rels = ctx.corpus.markdown_in(folder)
     memo = ctx.cache.setdefault(_FOLDERS, {})
     assert isinstance(memo, dict)
     cached = memo.get(folder)
-    if cached is not None and cached[0] == rels:
+    if cached is not None and cached[0] is rels:
         return cached[1]  # type: ignore[no-any-return]
     readme = posixpath.join(folder, "README.md") if folder else "README.md"
     doc = ctx.corpus.document(readme) if readme in rels else None
@@ -110,11 +99,11 @@ def _ids_in_folder(ctx: Context, folder: str) -> dict[str, list[str]]:
     """The notes of a folder by canonical id, built once per folder from the
     notes' ids alone: comparing each note with every other one made the
     check quadratic, and unpacking the folder made a one-note check slow."""
-    rels = tuple(_folder_files(ctx, folder))
+    rels = ctx.corpus.markdown_in(folder)
     memo = ctx.cache.setdefault(_IDS, {})
     assert isinstance(memo, dict)
     cached = memo.get(folder)
-    if cached is not None and cached[0] == rels:
+    if cached is not None and cached[0] is rels:
         return cached[1]  # type: ignore[no-any-return]
     by_id: dict[str, list[str]] = {}
     for rel, ident, declared in note_heads(ctx.corpus, rels):
