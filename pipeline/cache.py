@@ -15,8 +15,13 @@ so changing the configuration or upgrading the tool starts from scratch.
   links of every note that could point there are checked again;
 * per run, by every file's path, size and modification time: the final
   diagnostics, so an unchanged corpus is answered without reading it;
-* the validated ``[tool.corpus]`` settings, by the table's hash (see
-  pipeline/config.py), so a run does not import pydantic to re-validate them.
+* per file, tables of facts valid while a key holds: each note's id and
+  type under its stat (a one-note check learns the others' ids without
+  reading them), each note's front-matter problems under a hash of its YAML
+  (``Context.memo``: a prose edit needs no schema validation);
+* by name and key, outside the salt: the validated ``[tool.corpus]``
+  settings under the table's hash (see pipeline/config.py) and the encoding
+  repair's built word model under the hash of what it is built from.
 
 Writes are atomic; a cache file that cannot be read is ignored and rebuilt.
 Nothing here is ever fatal.

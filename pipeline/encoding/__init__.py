@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ._lm import LanguageModel
     from ._scan import HIGH_CONFIDENCE, SAFE_CONFIDENCE, Damage, find_damage, repair_text
 
+
 class ModelStore(Protocol):
     def get_keyed(self, name: str, key: str) -> Any: ...
     def put_keyed(self, name: str, key: str, value: Any) -> None: ...
