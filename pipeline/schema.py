@@ -348,18 +348,9 @@ def validate_front_matter(fm: FrontMatter, doc_type: str, path_type: str) -> tup
     is plainly of another type (FM019)."""
     if fm.data is None:
         return ()
-    # Every FM rule asks for the same result: compute it once per front-matter.
-    # The result depends only on the YAML text, where it starts, and the types.
-    key = (fm.raw, fm.start_line, doc_type, path_type)
-    found = _CACHE.get(key)
-    if found is None:
-        if len(_CACHE) > 1024:
-            _CACHE.clear()
-        found = _CACHE[key] = _validate(fm, doc_type, path_type)
-    return found
-
-
-_CACHE: dict[tuple[str, int, str, str], tuple[Problem, ...]] = {}
+    # Every FM rule asks for the same result; the rules memoise it per note
+    # (and across runs) through ctx.memo, see pipeline/rules/schema.py.
+    return _validate(fm, doc_type, path_type)
 
 
 def _validate(fm: FrontMatter, doc_type: str, path_type: str) -> tuple[Problem, ...]:
