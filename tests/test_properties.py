@@ -339,3 +339,23 @@ def test_included_is_any_include_and_no_exclude(rel_path: str, include: list[str
     expected = (any(_glob_reference(rel_path, g) for g in include)
                 and not any(_glob_reference(rel_path, g) for g in exclude))
     assert config.is_included(rel_path) == expected
+
+
+_NAMES = st.sampled_from(["a", "b", "ab", "a b", "笔记", "a.md", "b.md", "README.md", "x.txt", "Z.md", "a-b.md"])
+
+
+@given(st.lists(st.lists(_NAMES, min_size=1, max_size=4).map("/".join), max_size=30),
+       st.lists(_NAMES, max_size=3).map("/".join))
+@example(["a/x.md", "a.md", "a b/y.md", "a/b/z.md", "a-b.md"], "a")
+def test_markdown_in_is_the_folder_s_markdown_files(paths: list[str], folder: str) -> None:
+    """Corpus.markdown_in bisects the sorted listing; it answers as grouping
+    the Markdown files by their folder does (neighbours such as "a b/" and
+    "a-b.md" sort between "a/" entries' siblings)."""
+    from pipeline.corpus import Corpus
+
+    corpus = Corpus(Config(Settings(root="."), Path("."), None))
+    corpus._files = sorted(set(paths))  # the listing, as a scan would leave it
+    corpus._dirs = {""}
+    expected = tuple(p for p in corpus.markdown_files if os.path.dirname(p) == folder)
+    assert corpus.markdown_in(folder) == expected
+    assert corpus.markdown_in(folder) is corpus.markdown_in(folder)
