@@ -409,15 +409,14 @@ def note_heads(corpus: Corpus, rels: Iterable[str]) -> Iterator[tuple[str, str |
     alone, remembered under the file's stat: checking one note must not
     parse (or unpack) the rest of the corpus to learn their ids.
     """
-    rels = list(rels)
-    held = [corpus.held_head(rel) for rel in rels]
+    held = {rel: corpus.held_head(rel) for rel in rels}
     # A packed note is recorded too, so that the next run checking a few
     # notes finds every id without reading 10k front-matters.
-    memo = corpus.memo_by_stat("note-head", (
-        (rel, _head_of_file if h is None else lambda _path, h=h: _head(h[0], h[1]))
-        for rel, h in zip(rels, held, strict=True) if h is None or h[2]))
-    for rel, h in zip(rels, held, strict=True):
-        head = next(memo) if h is None or h[2] else _head(h[0], h[1])
+    asked = [(rel, _head_of_file if h is None else lambda _path, h=h: _head(h[0], h[1]))
+             for rel, h in held.items() if h is None or h[2]]
+    memo = dict(zip([rel for rel, _ in asked], corpus.memo_by_stat("note-head", asked), strict=True))
+    for rel, h in held.items():
+        head = memo[rel] if h is None or h[2] else _head(h[0], h[1])
         yield rel, head[0], head[1]
 
 
