@@ -5,6 +5,8 @@ Everything here returns data; the CLI prints it.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import os
@@ -65,11 +67,30 @@ def summarize(doc: Document) -> str:
     return hashlib.sha256(payload.encode("utf-8", "surrogateescape")).hexdigest()
 
 
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the garbage collector's young generation every 200,000
+    allocations instead of every 700 (and the older ones 50 times rarer
+    each). A run allocates millions of objects (tokens, documents,
+    unpickled notes) while holding hundreds of MB of live ones, and the
+    default thresholds spent a quarter of a 10k-note run's CPU re-scanning
+    them: 64 -> 48 s of CPU in one process, at the same peak memory
+    (disabling the collector instead: 53 s, and 440 MB). Forked pool
+    workers inherit the setting."""
+    before = gc.get_threshold()
+    gc.set_threshold(200_000, 50, 50)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 _WORKER: Checker | None = None
 
 
 def _init_worker(config: Config, select: list[str], ignore: list[str]) -> None:
     global _WORKER
+    gc.set_threshold(200_000, 50, 50)  # as fewer_collections(), for spawned workers
     _WORKER = Checker(config, select, ignore)
 
 
@@ -230,6 +251,10 @@ class Checker:
         return tuple(self._suppress(doc, found))
 
     def check_paths(self, paths: list[Path], *, progress: Callable[[int], None] | None = None) -> RunResult:
+        with fewer_collections():
+            return self._check_paths(paths, progress)
+
+    def _check_paths(self, paths: list[Path], progress: Callable[[int], None] | None) -> RunResult:
         result = RunResult()
         files, problems = discover(paths, self.config, self.corpus)
         selected = {r.code for r in self.rules}

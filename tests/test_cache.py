@@ -220,3 +220,24 @@ def test_deleted_notes_leave_the_per_file_tables(tmp_path: Path, monkeypatch) ->
     (notes / "n1.md").unlink()
     _check(tmp_path, jobs=1)
     assert "n1.md" not in Cache(tmp_path / ".corpus_cache", config.fingerprint).table("front-matter")
+
+
+def test_the_collector_thresholds_are_raised_for_a_run_and_restored(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import gc
+
+    from pipeline.rules.links import BrokenLink
+
+    monkeypatch.chdir(tmp_path)
+    _corpus(tmp_path)
+    seen: list[tuple[int, int, int]] = []
+    original = BrokenLink.check
+
+    def spy(self, doc, ctx):  # type: ignore[no-untyped-def]
+        seen.append(gc.get_threshold())
+        return original(self, doc, ctx)
+
+    monkeypatch.setattr(BrokenLink, "check", spy)
+    before = gc.get_threshold()
+    assert _check(tmp_path, cache=False) == []
+    assert seen and all(t[0] > before[0] for t in seen)
+    assert gc.get_threshold() == before
