@@ -31,6 +31,11 @@ TERM_WORDS = 4  # a Latin run of at most this many words inside CJK text is a te
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 _KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
+# Runs of each script, for counting characters: one match per run instead of
+# one per character made counting a note's prose ~3 times slower.
+_HAN_RUN = re.compile(_HAN.pattern + "+")
+_KANA_RUN = re.compile(_KANA.pattern + "+")
+_HANGUL_RUN = re.compile(_HANGUL.pattern + "+")
 # A word of letters that are not CJK: Latin, Cyrillic, Greek, Arabic…
 _WORD = re.compile(r"[^\W\d_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]{2,}")
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+")
@@ -84,8 +89,12 @@ class Counts:
 
 
 def count(text: str) -> Counts:
-    return Counts(len(_HAN.findall(text)), len(_KANA.findall(text)), len(_HANGUL.findall(text)),
+    return Counts(_chars(_HAN_RUN, text), _chars(_KANA_RUN, text), _chars(_HANGUL_RUN, text),
                   len(_WORD.findall(text)))
+
+
+def _chars(runs: re.Pattern[str], text: str) -> int:
+    return sum(map(len, runs.findall(text)))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ import sys
 
 import pytest
 from conftest import ROOT, SHARED
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.document import parse
 from pipeline.language import UNKNOWN_NON_CJK, _langdetect, count, detect, prose, strip_terms
@@ -144,3 +146,14 @@ def test_corpus_notes_are_chinese_by_the_cheap_path() -> None:
         assert verdict.method in ("script", "too-little"), (path, verdict)
 
 
+
+
+@given(st.text(alphabet=st.sampled_from("中文字𠀀かなカナ한글 abc Ωω1_-\n。，"), max_size=80))
+def test_count_by_runs_is_count_by_characters(text: str) -> None:
+    """count() sums the lengths of script runs; it must equal counting the
+    characters one by one."""
+    from pipeline.language import _HAN, _HANGUL, _KANA
+
+    c = count(text)
+    assert (c.han, c.kana, c.hangul) == (len(_HAN.findall(text)), len(_KANA.findall(text)),
+                                         len(_HANGUL.findall(text)))
