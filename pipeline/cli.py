@@ -193,9 +193,10 @@ def fix(paths: tuple[Path, ...], show_diff: bool, unsafe_fixes: bool, select: tu
         ignore: tuple[str, ...], quiet: bool, config_path: Path | None) -> None:
     """Apply safe fixes in place, then report what is left."""
     from pipeline.corpus import discover
+    from pipeline.document import lighten
     from pipeline.fixer import WriteError, fix_loaded, write_atomic
     from pipeline.report import render
-    from pipeline.runner import Checker
+    from pipeline.runner import Checker, fewer_collections
 
     config = _config(config_path, paths)
     targets = list(paths) or [config.root]
@@ -205,35 +206,45 @@ def fix(paths: tuple[Path, ...], show_diff: bool, unsafe_fixes: bool, select: tu
     _exit_on_sigterm()
     fixed = 0
     failed = False
-    for sf in files:
-        loaded = checker.load(sf)
-        outcome = fix_loaded(checker, loaded, unsafe=unsafe_fixes)
-        display = checker.display(sf.abspath)
-        if outcome.error:
-            click.echo(f"{display}: {outcome.error}", err=True)
-            failed = True
-            continue
-        if not outcome.changed or outcome.new_data is None:
-            continue
-        if show_diff:
-            old = loaded.document.text if loaded.document else ""
-            new = outcome.new_text or ""
-            diff = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                        fromfile=f"a/{display}", tofile=f"b/{display}")
-            click.echo("".join(diff), nl=False)
-            if outcome.new_text == old:
-                click.echo(f"{display}: encoding changes to UTF-8 (text unchanged)")
-            fixed += 1
-            continue
-        try:
-            write_atomic(sf.abspath, outcome.new_data, loaded.digest)
-        except WriteError as exc:
-            click.echo(f"{display}: {exc}", err=True)
-            failed = True
-            continue
-        fixed += 1
-        if sf.inside_root:
-            checker.corpus._loaded.pop(sf.rel, None)  # re-read the fixed file below
+    with fewer_collections():
+        for sf in files:
+            loaded = checker.load(sf)
+            written = False
+            try:
+                outcome = fix_loaded(checker, loaded, unsafe=unsafe_fixes)
+                display = checker.display(sf.abspath)
+                if outcome.error:
+                    click.echo(f"{display}: {outcome.error}", err=True)
+                    failed = True
+                    continue
+                if not outcome.changed or outcome.new_data is None:
+                    continue
+                if show_diff:
+                    old = loaded.document.text if loaded.document else ""
+                    new = outcome.new_text or ""
+                    diff = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                                fromfile=f"a/{display}", tofile=f"b/{display}")
+                    click.echo("".join(diff), nl=False)
+                    if outcome.new_text == old:
+                        click.echo(f"{display}: encoding changes to UTF-8 (text unchanged)")
+                    fixed += 1
+                    continue
+                try:
+                    write_atomic(sf.abspath, outcome.new_data, loaded.digest)
+                except WriteError as exc:
+                    click.echo(f"{display}: {exc}", err=True)
+                    failed = True
+                    continue
+                fixed += 1
+                written = True
+                if sf.inside_root:
+                    checker.corpus.forget(sf.rel)  # re-read the fixed file below
+            finally:
+                if not written and sf.inside_root and loaded.document is not None:
+                    # Kept light from here on, as a check keeps notes: later
+                    # notes' rules may still ask for it, and holding every
+                    # parsed note of a 10k corpus took over a GB.
+                    checker.corpus.install(sf.rel, lighten(loaded.document), loaded.digest)
     if show_diff:
         if not quiet:
             click.echo(f"{fixed} file{'s' if fixed != 1 else ''} would be changed.", err=True)
@@ -309,7 +320,10 @@ def build_index(root: Path | None, check: bool, show_diff: bool, config_path: Pa
                         config.source)
     if not config.root.is_dir():
         raise CorpusError(f"corpus root {config.root} is not a folder: pass ROOT or set [tool.corpus] root")
-    result = build(config)
+    from pipeline.runner import fewer_collections
+
+    with fewer_collections():
+        result = build(config)
     failed = False
     changed = 0
     for out in result.outputs:

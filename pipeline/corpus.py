@@ -279,6 +279,12 @@ class Corpus:
         head = self._packed_heads.get(rel)
         return None if head is None else (*head, True)
 
+    def forget(self, rel: str) -> None:
+        """Let go of a document read from disk (a later ask reads it again);
+        packed and cached documents stay."""
+        self._loaded.pop(rel, None)
+        self._recent.pop(rel, None)
+
     def remember(self, loaded: Loaded) -> None:
         """Share a document the runner already parsed."""
         self._loaded[loaded.rel] = loaded
