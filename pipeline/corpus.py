@@ -21,7 +21,7 @@ from typing import Any
 
 from pipeline.config import Config
 from pipeline.diagnostics import Finding
-from pipeline.document import Document
+from pipeline.document import Document, lighten
 from pipeline.loader import Loaded, load_bytes, read_bytes, read_document
 
 
@@ -174,6 +174,9 @@ class Corpus:
             return packed[0]
         if rel in self._lazy and rel not in self._loaded:
             return self._lazy[rel][0]
+        if not self.holds(rel) and self.is_file(rel):
+            self.document(rel)  # read as other files' rules will see it (light), then held
+            return self.digest(rel)
         return self.load(rel).digest
 
     def _keep(self, loaded: Loaded) -> Loaded:
@@ -234,9 +237,21 @@ class Corpus:
         self._lazy[rel] = (digest, cache)
 
     def document(self, rel: str) -> Document | None:
+        """The document of ``rel`` as other files' rules see it. A note read
+        from disk for the first time is kept light (packed, as a check keeps
+        the notes it checked): a fix or build-index over 10k notes looked up
+        every note whole, and held 1.1 GB of them. Index READMEs stay whole."""
         if not self.is_file(rel):
             return None
-        return self.load(rel).document
+        if self.holds(rel):
+            return self.load(rel).document
+        loaded = self.load(rel)
+        doc = loaded.document
+        if doc is not None and "index" not in (doc.doc_type, doc.meta.get("type")):
+            light = lighten(doc)
+            self.install(rel, light, loaded.digest)
+            return light
+        return doc
 
     def use_cache(self, cache: object) -> None:
         """Serve other notes' light documents from the on-disk cache when their
@@ -278,6 +293,10 @@ class Corpus:
             return meta.get("id"), meta.get("type"), False
         head = self._packed_heads.get(rel)
         return None if head is None else (*head, True)
+
+    def holds(self, rel: str) -> bool:
+        """Does the run hold a document for ``rel`` (whole, light or cached)?"""
+        return rel in self._loaded or rel in self._recent or rel in self._packed or rel in self._lazy
 
     def forget(self, rel: str) -> None:
         """Let go of a document read from disk (a later ask reads it again);

@@ -522,10 +522,9 @@ class Model:
         return tuple(out)
 
 
-def build_model(corpus: Corpus, *, keep_notes: bool = True) -> Model:
-    """The notes and indexes of the corpus. Without ``keep_notes`` the corpus
-    lets go of each note's document once its Note is made: build-index
-    reads every note once, and holding 10k parsed notes took 1.1 GB."""
+def build_model(corpus: Corpus) -> Model:
+    """The notes and indexes of the corpus (each note's document as light as
+    the corpus keeps it: see Corpus.document)."""
     notes: list[Note] = []
     indexes: list[IndexFile] = []
     for rel in corpus.markdown_files:
@@ -537,8 +536,6 @@ def build_model(corpus: Corpus, *, keep_notes: bool = True) -> Model:
             indexes.append(index_from(doc))
         elif kind == "note":
             notes.append(note_from(doc))
-            if not keep_notes:
-                corpus.forget(rel)
     return Model(notes, indexes, corpus.files)
 
 
@@ -1088,12 +1085,12 @@ def build(config: Config, corpus: Corpus | None = None) -> BuildResult:
 
     corpus = corpus or Corpus(config)
     renderer = Renderer(config)
-    model = build_model(corpus, keep_notes=False)
+    model = build_model(corpus)
     indexes = model.indexes  # by path
     outputs: list[IndexOutput] = []
     for rel in corpus.markdown_files:
         if rel not in indexes and posixpath.basename(rel) != "README.md":
-            continue  # a note, let go of by build_model: not read twice
+            continue  # a note: build_model has made its Note
         loaded = corpus.load(rel)
         doc = loaded.document
         abspath = config.root / rel

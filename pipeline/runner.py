@@ -163,9 +163,13 @@ class Checker:
             return sf_abspath.as_posix()
 
     def load(self, sf: SourceFile) -> Loaded:
+        """The file whole (bytes, text, tokens): what its own rules and fixes need."""
         if sf.inside_root:
             if self.corpus.is_file(sf.rel):
-                return self.corpus.load(sf.rel)
+                loaded = self.corpus.load(sf.rel)
+                if loaded.data is not None or loaded.document is None:
+                    return loaded
+                # The run holds only its light document: read it again, whole.
         doc_type = self.config.doc_type(sf.rel) if sf.inside_root else self.config.doc_type(sf.abspath.name)
         return read_document(sf.abspath, sf.rel, max_size=self.config.settings.max_file_size, doc_type=doc_type)
 
