@@ -299,10 +299,10 @@ class Corpus:
         return rel in self._loaded or rel in self._recent or rel in self._packed or rel in self._lazy
 
     def forget(self, rel: str) -> None:
-        """Let go of a document read from disk (a later ask reads it again);
-        packed and cached documents stay."""
-        self._loaded.pop(rel, None)
-        self._recent.pop(rel, None)
+        """Let go of every document held for ``rel``, whole or light: the next
+        ask reads the file again (``corpus fix`` has just rewritten it)."""
+        for held in (self._loaded, self._recent, self._packed, self._packed_heads, self._lazy):
+            held.pop(rel, None)
 
     def remember(self, loaded: Loaded) -> None:
         """Share a document the runner already parsed."""

@@ -216,3 +216,20 @@ def test_definition_in_angle_brackets_keeps_its_spaces() -> None:
     (definition,) = [link for link in doc.links if link.kind == "definition"]
     assert definition.target == "./my notes.md"
     assert doc.text[definition.start:definition.end] == "./my notes.md"
+
+
+def test_a_note_looked_up_is_held_light_and_forget_reads_it_again(tmp_path: Path) -> None:
+    """Corpus.document keeps a note it reads for other files' rules light
+    (index READMEs whole); after forget (corpus fix rewrote the file) the
+    next ask reads the file again instead of the held copy."""
+    corpus = make_corpus(tmp_path, {"a.md": "# 甲\n\n## 关键公式\n", "README.md": "# 索引\n\n- [甲](./a.md)\n"})
+    assert corpus.digest("a.md") and corpus.holds("a.md")
+    light = corpus.document("a.md")
+    assert light is not None and light.text == "" and "关键公式" in light.anchors
+    readme = corpus.document("README.md")
+    assert readme is not None and readme.text.startswith("# 索引")
+    (tmp_path / "a.md").write_text("# 甲\n\n## 核心公式\n", encoding="utf-8")
+    assert "关键公式" in corpus.document("a.md").anchors  # type: ignore[union-attr]  # held: not re-read
+    corpus.forget("a.md")
+    assert not corpus.holds("a.md")
+    assert "核心公式" in corpus.document("a.md").anchors  # type: ignore[union-attr]
