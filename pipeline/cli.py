@@ -80,6 +80,19 @@ def _keep_models(config: Any) -> None:
     keep_models_in(Cache(config.project_dir / ".corpus_cache", "models"))
 
 
+def _write(path: Path, data: bytes, digest: str, display: str) -> bool:
+    """Write a fixed or regenerated file atomically; on failure say why (the
+    file is left as it was) and return False."""
+    from pipeline.fixer import WriteError, write_atomic
+
+    try:
+        write_atomic(path, data, digest)
+    except WriteError as exc:
+        click.echo(f"{display}: {exc}", err=True)
+        return False
+    return True
+
+
 def _codes(values: Sequence[str]) -> list[str]:
     out: list[str] = []
     for value in values:
@@ -194,7 +207,7 @@ def fix(paths: tuple[Path, ...], show_diff: bool, unsafe_fixes: bool, select: tu
     """Apply safe fixes in place, then report what is left."""
     from pipeline.corpus import discover
     from pipeline.document import lighten
-    from pipeline.fixer import WriteError, fix_loaded, write_atomic
+    from pipeline.fixer import fix_loaded
     from pipeline.report import render
     from pipeline.runner import Checker, fewer_collections
 
@@ -229,10 +242,7 @@ def fix(paths: tuple[Path, ...], show_diff: bool, unsafe_fixes: bool, select: tu
                         click.echo(f"{display}: encoding changes to UTF-8 (text unchanged)")
                     fixed += 1
                     continue
-                try:
-                    write_atomic(sf.abspath, outcome.new_data, loaded.digest)
-                except WriteError as exc:
-                    click.echo(f"{display}: {exc}", err=True)
+                if not _write(sf.abspath, outcome.new_data, loaded.digest, display):
                     failed = True
                     continue
                 fixed += 1
@@ -307,7 +317,6 @@ def build_index(root: Path | None, check: bool, show_diff: bool, config_path: Pa
     """
     import os
 
-    from pipeline.fixer import WriteError, write_atomic
     from pipeline.index import build, out_of_date_summary
 
     config = _config(config_path, [root] if root else [])
@@ -341,10 +350,7 @@ def build_index(root: Path | None, check: bool, show_diff: bool, config_path: Pa
                            "run corpus build-index", err=True)
             click.echo(out.diff(display), nl=False)
             continue
-        try:
-            write_atomic(out.abspath, out.new_data, out.digest)
-        except WriteError as exc:
-            click.echo(f"{display}: {exc}", err=True)
+        if not _write(out.abspath, out.new_data, out.digest, display):
             failed = True
             continue
         click.echo(f"updated {display}")
