@@ -15,9 +15,10 @@ so changing the configuration or upgrading the tool starts from scratch.
   links of every note that could point there are checked again;
 * per run, by every file's path, size and modification time: the final
   diagnostics, so an unchanged corpus is answered without reading it;
-* per file, tables of facts valid while a key holds: each note's id and
-  type under its stat (a one-note check learns the others' ids without
-  reading them), each note's front-matter problems under a hash of its YAML
+* per file, tables of facts valid while a key holds: each file's digest and
+  each note's id and type under its stat (a run after one edit reads only
+  the edited note; a one-note check learns the others' ids without reading
+  them), each note's front-matter problems under a hash of its YAML
   (``Context.memo``: a prose edit needs no schema validation);
 * by name and key, outside the salt: the validated ``[tool.corpus]``
   settings under the table's hash (see pipeline/config.py) and the encoding

@@ -241,3 +241,24 @@ def test_the_collector_thresholds_are_raised_for_a_run_and_restored(tmp_path: Pa
     assert _check(tmp_path, cache=False) == []
     assert seen and all(t[0] > before[0] for t in seen)
     assert gc.get_threshold() == before
+
+
+def test_an_unchanged_note_is_not_read_again(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """After one note is edited, the run reads that note only: the others'
+    records are found by their unchanged stat (size, mtime, inode)."""
+    import pipeline.runner as runner
+
+    monkeypatch.chdir(tmp_path)
+    notes = _corpus(tmp_path)
+    assert _check(tmp_path) == []
+    read: list[str] = []
+    original = runner.read_bytes
+
+    def counting(path, rel, **kwargs):  # type: ignore[no-untyped-def]
+        read.append(rel)
+        return original(path, rel, **kwargs)
+
+    monkeypatch.setattr(runner, "read_bytes", counting)
+    (notes / "b.md").write_text(NOTE_B.replace("关键公式", "不存在"), encoding="utf-8")
+    assert ("b.md", 3, "LNK005") in _check(tmp_path)
+    assert read == ["b.md"]
