@@ -295,7 +295,8 @@ class Checker:
         # are those of the last run is not read again to learn that its record
         # still holds (after one edit in a 50k corpus, reading and hashing
         # every note was ~1 s). The run cache above trusts stat() the same way.
-        digests = cache.table("digest") if cache is not None else None
+        # Not for a few files (pre-commit): loading the table costs more there.
+        digests = cache.table("digest") if cache is not None and len(files) >= PARALLEL_THRESHOLD else None
         for sf in files:
             stamp = _stamp(sf.path) if digests is not None else None
             if digests is not None and stamp is not None:
