@@ -214,14 +214,11 @@ class Corpus:
         # corpus for the id map, and per-call overhead was most of a one-note
         # check's time.
         prefix = os.path.join(self._root_str, "")
-        stat = os.stat
         for rel, compute in items:
-            try:
-                st = stat(prefix + rel)
-            except OSError:
+            key = file_stamp(prefix + rel)
+            if key is None:
                 yield compute(self.root / rel)
                 continue
-            key = (st.st_size, st.st_mtime_ns, st.st_ino)
             hit = table.get(rel)
             if hit is not None and hit[0] == key:
                 yield hit[1]
@@ -319,6 +316,19 @@ class Corpus:
             return PurePosixPath(resolved(abspath).relative_to(self.root).as_posix()).as_posix()
         except ValueError:
             return None
+
+
+Stamp = tuple[int, int, int]  # size, modification time (ns), inode
+
+
+def file_stamp(path: str) -> Stamp | None:
+    """What the cache trusts to say a file is unchanged (as make and git do);
+    None when the file cannot be stat'ed."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ino
 
 
 def resolved(path: Path) -> Path:

@@ -17,7 +17,7 @@ from typing import Any
 
 from pipeline.cache import Cache
 from pipeline.config import Config
-from pipeline.corpus import Corpus, SourceFile, discover, resolved
+from pipeline.corpus import Corpus, SourceFile, Stamp, discover, file_stamp, resolved
 from pipeline.diagnostics import Diagnostic, Finding, Severity
 from pipeline.document import Document, Suppression, lighten
 from pipeline.loader import Loaded, load_bytes, read_bytes, read_document
@@ -67,6 +67,9 @@ def summarize(doc: Document) -> str:
     return hashlib.sha256(payload.encode("utf-8", "surrogateescape")).hexdigest()
 
 
+_GC_THRESHOLDS = (200_000, 50, 50)
+
+
 @contextlib.contextmanager
 def fewer_collections() -> Iterator[None]:
     """Run the garbage collector's young generation every 200,000
@@ -78,7 +81,7 @@ def fewer_collections() -> Iterator[None]:
     (disabling the collector instead: 53 s, and 440 MB). Forked pool
     workers inherit the setting."""
     before = gc.get_threshold()
-    gc.set_threshold(200_000, 50, 50)
+    gc.set_threshold(*_GC_THRESHOLDS)
     try:
         yield
     finally:
@@ -90,7 +93,7 @@ _WORKER: Checker | None = None
 
 def _init_worker(config: Config, select: list[str], ignore: list[str]) -> None:
     global _WORKER
-    gc.set_threshold(200_000, 50, 50)  # as fewer_collections(), for spawned workers
+    gc.set_threshold(*_GC_THRESHOLDS)  # as fewer_collections(), for spawned workers
     _WORKER = Checker(config, select, ignore)
 
 
@@ -269,15 +272,13 @@ class Checker:
         covers_root = self._covers_root(paths)
         cache = self.cache
         run_key = None
+        stamps: dict[str, Stamp | None] = {}  # each file stat'ed once per run
         if cache is not None and covers_root:
             # An unchanged corpus is answered from stat() alone, without reading a note.
             parts = [os.getcwd(), ",".join(sorted(selected)), *self.corpus.files]
             for sf in files:
-                try:
-                    st = os.stat(sf.path)
-                    parts.append(f"{sf.rel}\t{st.st_size}\t{st.st_mtime_ns}\t{st.st_ino}")
-                except OSError:
-                    parts.append(f"{sf.rel}\t!")
+                stamp = stamps[sf.rel] = file_stamp(sf.path)
+                parts.append(f"{sf.rel}\t!" if stamp is None else f"{sf.rel}\t{stamp[0]}\t{stamp[1]}\t{stamp[2]}")
             run_key = cache.run_key(parts)
             cached_run = cache.get_run(run_key)
             if cached_run is not None:
@@ -298,7 +299,9 @@ class Checker:
         # Not for a few files (pre-commit): loading the table costs more there.
         digests = cache.table("digest") if cache is not None and len(files) >= PARALLEL_THRESHOLD else None
         for sf in files:
-            stamp = _stamp(sf.path) if digests is not None else None
+            stamp = None
+            if digests is not None:
+                stamp = stamps[sf.rel] if sf.rel in stamps else file_stamp(sf.path)
             if digests is not None and stamp is not None:
                 hit = digests.get(sf.rel)
                 if hit is not None and hit[0] == stamp:
@@ -519,14 +522,6 @@ class Checker:
             except OSError:
                 continue
         return False
-
-
-def _stamp(path: str) -> tuple[int, int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns, st.st_ino
 
 
 def _suppressing_all(events: list[Suppression], queries: list[tuple[str, int]]) -> list[int | None]:
