@@ -42,32 +42,16 @@ from pipeline.rules import register
 from pipeline.rules.base import Context, Rule
 
 _MODEL = "index.model"
-_FILES = "index.files"
 _FOLDERS = "index.folders"
 _RENDERER = "index.renderer"
 _READMES = "index.readmes"
 _IDS = "index.ids"
 
 
-def _files(ctx: Context) -> dict[str, tuple[str, ...]]:
-    """Markdown files by folder: listed once per run (the listing does not
-    change during a run; the files' contents may, under ``corpus fix``)."""
-    cached = ctx.cache.get(_FILES)
-    if isinstance(cached, dict):
-        return cached
-    by_folder: dict[str, list[str]] = {}
-    for rel in ctx.corpus.markdown_files:
-        by_folder.setdefault(posixpath.dirname(rel), []).append(rel)
-    result = {k: tuple(v) for k, v in by_folder.items()}
-    ctx.cache[_FILES] = result
-    return result
-
-
 def _model(ctx: Context) -> Model:
     """The whole corpus; needed by the index READMEs only (they are few), and
     rebuilt when any Markdown file changed since it was built."""
-    rels = [rel for group in _files(ctx).values() for rel in group]
-    key = fingerprint(ctx.corpus, rels)
+    key = fingerprint(ctx.corpus, ctx.corpus.markdown_files)
     cached = ctx.cache.get(_MODEL)
     if isinstance(cached, tuple) and cached[0] == key:
         model: Model = cached[1]

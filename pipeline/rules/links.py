@@ -42,6 +42,11 @@ _CHECKER_KEY = "links.online.checker"
 _CHECKED_KINDS = ("inline", "image", "definition")
 
 
+def _online(ctx: Context) -> bool:
+    """Are external links requested in this run (``--online`` or the setting)?"""
+    return bool(ctx.cache.get(ONLINE_FLAG) or ctx.config.settings.links.online)
+
+
 # ------------------------------------------------------------------------ helpers
 
 
@@ -976,11 +981,11 @@ class DeadExternalLink(Rule):
 
     def needs_one_process(self, ctx: Context) -> bool:
         # One checker requests each URL once per run and owns links.json.
-        return bool(ctx.cache.get(ONLINE_FLAG) or ctx.config.settings.links.online)
+        return _online(ctx)
 
     def check(self, doc: Document, ctx: Context) -> Iterable[Finding]:
         settings = ctx.config.settings.links
-        if not (ctx.cache.get(ONLINE_FLAG) or settings.online):
+        if not _online(ctx):
             return
         ignore = [re.compile(p) for p in settings.ignore_urls]
         wanted = _requested(doc, ignore)
